@@ -1,0 +1,59 @@
+"""Gradient Lab, home page: a formula, its exact gradient, and the gradient checked three ways."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from gradcore.check import check_gradient
+from gradcore.figures import contour_figure, sample_grid, surface_figure, tangent_figure
+from ui.point import point_sliders
+from ui.sidebar import formula_sidebar
+from ui.views import show_check, show_formula_latex
+
+st.set_page_config(page_title="Gradient Lab", page_icon="∇", layout="wide")
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def cached_grid(text: str, domain: tuple, point: tuple | None, axes: tuple[int, int]):
+    from ui.sidebar import load_formula
+    return sample_grid(load_formula(text), domain, point=point, axes=axes)
+
+
+st.title("∇ Gradient Lab")
+st.caption("Type a formula in the sidebar (or pick a preset). Everything below is computed from it: "
+           "sympy's exact derivatives, torch autograd and finite differences.")
+
+sel = formula_sidebar()
+f = sel.formula
+
+left, right = st.columns([5, 6], gap="large")
+with left:
+    st.subheader("The function and its gradient")
+    show_formula_latex(f)
+    st.subheader("The point P")
+    P = point_sliders(f, sel.domain)
+    check = check_gradient(f, P)
+    st.metric("f(P)", f"{check.value:.10g}")
+    show_check(check)
+
+with right:
+    st.subheader("The graph")
+    if f.n == 1:
+        xs = np.linspace(sel.domain[0], sel.domain[1], 400)
+        slope = check.rows[0].symbolic
+        st.plotly_chart(tangent_figure(xs, f.value(xs[:, None]), P[0], check.value, slope, "x",
+                                       "f and its tangent at P: the derivative is the slope"), key="fig_main")
+    elif f.n == 2:
+        grid = cached_grid(f.text, sel.domain, None, (0, 1))
+        st.plotly_chart(surface_figure(grid, P, check.value, f"z = f({', '.join(f.variables)}) with P"),
+                        key="fig_main")
+    else:
+        c1, c2 = st.columns(2)
+        h = c1.selectbox("Horizontal axis", f.variables, index=0, key="ax_h")
+        v = c2.selectbox("Vertical axis", [n for n in f.variables if n != h], index=0, key="ax_v")
+        axes = (f.variables.index(h), f.variables.index(v))
+        grid = cached_grid(f.text, sel.domain, tuple(P), axes)
+        others = ", ".join(f"{n} = {P[i]:.3g}" for i, n in enumerate(f.variables) if i not in axes)
+        st.plotly_chart(contour_figure(grid, P[list(axes)], f"Slice through P in ({h}, {v}); {others}"),
+                        key="fig_main")

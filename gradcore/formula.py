@@ -1,0 +1,520 @@
+"""parse(): formula text -> allow-listed sympy tree -> compiled Formula.
+
+User text never reaches eval, exec, sympify or parse_expr.  The text is
+normalised, checked character by character against the grammar's alphabet,
+tokenised (implicit multiplication made explicit), parsed by Python's ``ast``
+(which only builds a tree, it runs nothing) and then walked node by node against
+an allow-list; we build the sympy tree ourselves.  Caps on length, tree size,
+depth, numbers and powers keep sympy's work within a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import ast
+import keyword
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import cached_property
+
+import numpy as np
+import sympy as sp
+import torch
+
+from gradcore.backends import compile_exprs
+
+MAX_LENGTH = 300          # characters
+MAX_NODES = 160           # ast nodes
+MAX_DEPTH = 24            # ast nesting
+MAX_LITERAL = 1e15        # |number| typed
+MAX_CONSTANT = 1e100      # |constant subexpression|
+MAX_EXPONENT = 100        # |constant power|
+MAX_VARIABLE_POWERS = 4   # powers with a variable exponent, such as x^x
+
+VARIABLES = ("x", "y", "z") + tuple(f"x{i}" for i in range(1, 10))
+CONSTANTS = {"pi": sp.pi, "e": sp.E}
+
+
+def _sigmoid(a):
+    return 1 / (1 + sp.exp(-a))
+
+
+def _softplus(a):
+    return sp.log(1 + sp.exp(a))
+
+
+def _relu(a):
+    return sp.Max(0, a)
+
+
+# name -> (sympy builder, smallest and largest number of arguments)
+FUNCTIONS = {
+    "sin": (sp.sin, 1, 1), "cos": (sp.cos, 1, 1), "tan": (sp.tan, 1, 1),
+    "asin": (sp.asin, 1, 1), "acos": (sp.acos, 1, 1), "atan": (sp.atan, 1, 1),
+    "arcsin": (sp.asin, 1, 1), "arccos": (sp.acos, 1, 1), "arctan": (sp.atan, 1, 1),
+    "sinh": (sp.sinh, 1, 1), "cosh": (sp.cosh, 1, 1), "tanh": (sp.tanh, 1, 1),
+    "exp": (sp.exp, 1, 1), "log": (sp.log, 1, 1), "ln": (sp.log, 1, 1),
+    "log10": (lambda a: sp.log(a) / sp.log(10), 1, 1),
+    "log2": (lambda a: sp.log(a) / sp.log(2), 1, 1),
+    "sqrt": (sp.sqrt, 1, 1), "abs": (sp.Abs, 1, 1), "sign": (sp.sign, 1, 1),
+    "max": (sp.Max, 2, 9), "min": (sp.Min, 2, 9),
+    "relu": (_relu, 1, 1), "sigmoid": (_sigmoid, 1, 1), "softplus": (_softplus, 1, 1),
+}
+FUNCTION_LIST = "sin cos tan asin acos atan sinh cosh tanh exp log ln log10 log2 sqrt abs sign max min relu sigmoid softplus"
+HELP = "use numbers, the variables x, y, z, x1 … x9, + − * / ^, parentheses and functions such as sin(x)"
+
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
+_SYMBOLS = {"−": "-", "–": "-", "×": "*", "·": "*", "⋅": "*", "∙": "*", "÷": "/", "π": "pi"}
+_ALPHABET = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .+-*/^(),")
+_CHAR_ADVICE = {
+    "=": "a formula is an expression, not an equation or a comparison: type only the right-hand side, e.g. x^2 + y^2",
+    "<": "comparisons are not functions: type an expression such as max(x, y)",
+    ">": "comparisons are not functions: type an expression such as max(x, y)",
+    "!": "factorials are not supported",
+    "_": "names with underscores are not allowed: the variables are x, y, z and x1 … x9",
+    "[": "use parentheses ( ) for grouping; brackets and subscripts are not allowed",
+    "]": "use parentheses ( ) for grouping; brackets and subscripts are not allowed",
+    "{": "use parentheses ( ) for grouping",
+    "}": "use parentheses ( ) for grouping",
+    "|": "write abs(x) for |x|",
+    "'": "text in quotes is not allowed",
+    '"': "text in quotes is not allowed",
+    "%": "the % operator is not supported",
+    "&": "logical operators are not functions",
+    ";": "type a single expression",
+    ":": "type a single expression",
+    "@": "the @ operator is not supported",
+    "\\": "backslashes are not allowed; type plain math such as sqrt(x)",
+}
+_TOKEN = re.compile(
+    r"(?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)|(?P<name>[A-Za-z][A-Za-z0-9]*)|(?P<op>\*\*|[-+*/^(),])|(?P<space>\s+)"
+)
+
+
+class FormulaError(ValueError):
+    """A formula that cannot be used, with a message that says what to change."""
+
+    def __init__(self, message: str, position: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.position = position
+
+    def __str__(self) -> str:
+        if self.position is None:
+            return self.message
+        return f"{self.message} (at column {self.position + 1})"
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str   # "num", "name", "func", "op"
+    text: str
+    pos: int    # column in the text the person typed
+
+
+# ---------------------------------------------------------------- text -> tokens
+
+def _normalise(text: str) -> list[tuple[str, int]]:
+    """Characters after Unicode clean-up, each with its column in `text`."""
+    out: list[tuple[str, int]] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch in "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺":
+            j = i
+            while j < len(text) and text[j] in "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺":
+                j += 1
+            digits = text[i:j].translate(_SUPERSCRIPTS)
+            out += [(c, i) for c in f"^({digits})"]
+            i = j
+            continue
+        for c in _SYMBOLS.get(ch) or unicodedata.normalize("NFKC", ch):
+            out.append((c, i))
+        i += 1
+    return out
+
+
+def _check_alphabet(chars: list[tuple[str, int]]) -> None:
+    for c, pos in chars:
+        if c in _ALPHABET or c in "\t\n\r":
+            continue
+        advice = _CHAR_ADVICE.get(c, HELP)
+        raise FormulaError(f"The character {c!r} is not allowed: {advice}.", pos)
+
+
+def _split_name(name: str) -> list[str] | None:
+    """Split 'xy' or 'pix' into known variables and constants, or None."""
+    if name in VARIABLES or name in CONSTANTS:
+        return [name]
+    for known in sorted((*VARIABLES, *CONSTANTS), key=len, reverse=True):
+        if name.startswith(known):
+            rest = _split_name(name[len(known):])
+            if rest is not None:
+                return [known, *rest]
+    return None
+
+
+def _name_tokens(name: str, pos: int) -> list[_Token]:
+    if name in FUNCTIONS:
+        return [_Token("func", name, pos)]
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
+        raise FormulaError(
+            f"'{name}' is a Python word, not math: a formula is an expression such as x^2 + y^2.", pos
+        )
+    parts = _split_name(name)
+    if parts is None:
+        raise FormulaError(_unknown_name_message(name), pos)
+    tokens, offset = [], pos
+    for part in parts:
+        tokens.append(_Token("name", part, offset))
+        offset += len(part)
+    return tokens
+
+
+def _unknown_name_message(name: str) -> str:
+    lower = name.lower()
+    if lower in FUNCTIONS or lower in VARIABLES or lower in CONSTANTS:
+        return f"Unknown name '{name}': names are lower-case, write '{lower}'."
+    return (
+        f"Unknown name '{name}': the variables are x, y, z and x1 … x9, the constants pi and e, "
+        f"and the functions are {FUNCTION_LIST}."
+    )
+
+
+def _tokenise(chars: list[tuple[str, int]]) -> list[_Token]:
+    text = "".join(c for c, _ in chars)
+    cols = [p for _, p in chars]
+    tokens: list[_Token] = []
+    i = 0
+    while i < len(text):
+        m = _TOKEN.match(text, i)
+        if m is None:  # only '.' can get here: every other character passed the alphabet
+            raise FormulaError("A dot is only allowed inside a decimal number such as 0.5.", cols[i])
+        kind, value = m.lastgroup, m.group()
+        if kind == "num":
+            if i + len(value) < len(text) and text[i + len(value)] == ".":
+                raise FormulaError("A dot is only allowed inside a decimal number such as 0.5.", cols[i + len(value)])
+            tokens.append(_Token("num", value, cols[i]))
+        elif kind == "name":
+            tokens += _name_tokens(value, cols[i])
+        elif kind == "op":
+            tokens.append(_Token("op", "^" if value == "**" else value, cols[i]))
+        i = m.end()
+    return tokens
+
+
+def _implicit_products(tokens: list[_Token]) -> list[_Token]:
+    """Make '2x', '3(x+1)', '(x+1)(x-1)' and '2 sin(x)' explicit products."""
+    out: list[_Token] = []
+    for tok in tokens:
+        if out:
+            prev = out[-1]
+            ends_operand = prev.kind in ("num", "name") or prev.text == ")"
+            starts_operand = tok.kind in ("num", "name", "func") or tok.text == "("
+            if prev.kind == "num" and tok.kind == "num":
+                raise FormulaError(
+                    f"Two numbers in a row ({prev.text} {tok.text}): put an operator between them.", tok.pos
+                )
+            if prev.kind == "func" and tok.text != "(":
+                raise FormulaError(f"Write {prev.text}(…) with parentheses, e.g. {prev.text}(x).", tok.pos)
+            if ends_operand and starts_operand:
+                out.append(_Token("op", "*", tok.pos))
+        out.append(tok)
+    if out and out[-1].kind == "func":
+        raise FormulaError(f"Write {out[-1].text}(…) with parentheses, e.g. {out[-1].text}(x).", out[-1].pos)
+    return out
+
+
+def _check_brackets(tokens: list[_Token]) -> None:
+    stack: list[_Token] = []
+    for tok in tokens:
+        if tok.text == "(":
+            stack.append(tok)
+            if len(stack) > MAX_DEPTH:
+                raise FormulaError(f"Parentheses are nested more than {MAX_DEPTH} deep: simplify the formula.", tok.pos)
+        elif tok.text == ")":
+            if not stack:
+                raise FormulaError("This ')' has no matching '('.", tok.pos)
+            stack.pop()
+    if stack:
+        raise FormulaError("This '(' is never closed: add a ')'.", stack[-1].pos)
+
+
+def _to_python(tokens: list[_Token]) -> tuple[str, list[int], dict[int, str]]:
+    """Python source for the ast parser, each character's column, and number texts."""
+    source, cols, numbers = [], [], {}
+    for tok in tokens:
+        piece = "**" if tok.text == "^" else tok.text
+        if tok.kind == "num":
+            numbers[len(cols)] = tok.text
+            piece = "1"  # a placeholder: the exact number is built from the text
+        source.append(piece + " ")
+        cols += [tok.pos] * (len(piece) + 1)
+    return "".join(source), cols, numbers
+
+
+# ---------------------------------------------------------------- ast -> sympy
+
+class _Builder:
+    """Walk an ast against the allow-list and build the sympy tree."""
+
+    def __init__(self, cols: list[int], numbers: dict[int, str]):
+        self.cols = cols
+        self.numbers = numbers
+        self.symbols = {name: sp.Symbol(name, real=True) for name in VARIABLES}
+        self.variable_powers = 0
+
+    def col(self, node: ast.AST) -> int | None:
+        offset = getattr(node, "col_offset", None)
+        return self.cols[offset] if offset is not None and offset < len(self.cols) else None
+
+    def build(self, node: ast.AST, depth: int = 0) -> sp.Expr:
+        if depth > MAX_DEPTH:
+            raise FormulaError(f"The formula is nested more than {MAX_DEPTH} levels deep: simplify it.", self.col(node))
+        handler = getattr(self, "_" + type(node).__name__, None)
+        if handler is None:
+            raise FormulaError(f"This is not allowed in a formula: {HELP}.", self.col(node))
+        expr = handler(node, depth + 1)
+        if not expr.free_symbols:
+            self.check_constant(expr, node)
+        return expr
+
+    def check_constant(self, expr: sp.Expr, node: ast.AST) -> None:
+        if expr.has(sp.zoo, sp.oo, sp.nan) or expr == -sp.oo:
+            raise FormulaError("This part is infinite or undefined (a division by zero or log(0)): change it.", self.col(node))
+        value = complex(sp.N(expr, 17))
+        if abs(value.imag) > 1e-12 * max(1.0, abs(value.real)):
+            raise FormulaError("This part is not a real number (e.g. sqrt or log of a negative number): change it.", self.col(node))
+        if not math.isfinite(value.real) or abs(value.real) > MAX_CONSTANT:
+            raise FormulaError("This number is too large: keep constants below 1e100.", self.col(node))
+
+    def _Constant(self, node: ast.Constant, depth: int) -> sp.Expr:
+        text = self.numbers.get(node.col_offset)
+        if text is None or isinstance(node.value, bool) or not isinstance(node.value, int):
+            raise FormulaError(f"This is not allowed in a formula: {HELP}.", self.col(node))
+        if len(text) > 24:
+            raise FormulaError("This number has too many digits: use at most 24 characters.", self.col(node))
+        exponent = text.lower().partition("e")[2]
+        if exponent and abs(int(exponent)) > 30:
+            raise FormulaError("This number is too large or too small: keep exponents between e-30 and e30.", self.col(node))
+        value = Fraction(text)
+        if abs(value) > MAX_LITERAL:
+            raise FormulaError("This number is too large: keep numbers below 1e15.", self.col(node))
+        return sp.Rational(value.numerator, value.denominator)
+
+    def _Name(self, node: ast.Name, depth: int) -> sp.Expr:
+        if node.id in CONSTANTS:
+            return CONSTANTS[node.id]
+        if node.id in self.symbols:
+            return self.symbols[node.id]
+        raise FormulaError(_unknown_name_message(node.id), self.col(node))
+
+    def _UnaryOp(self, node: ast.UnaryOp, depth: int) -> sp.Expr:
+        operand = self.build(node.operand, depth)
+        if isinstance(node.op, ast.USub):
+            return -operand
+        if isinstance(node.op, ast.UAdd):
+            return operand
+        raise FormulaError(f"This operator is not allowed: {HELP}.", self.col(node))
+
+    def _BinOp(self, node: ast.BinOp, depth: int) -> sp.Expr:
+        left = self.build(node.left, depth)
+        right = self.build(node.right, depth)
+        op = type(node.op)
+        if op is ast.Add:
+            return left + right
+        if op is ast.Sub:
+            return left - right
+        if op is ast.Mult:
+            return left * right
+        if op is ast.Div:
+            if right == 0:
+                raise FormulaError("Division by zero: the denominator here is 0.", self.col(node.right))
+            return left / right
+        if op is ast.Pow:
+            return self.power(left, right, node)
+        raise FormulaError(f"This operator is not allowed: {HELP}.", self.col(node))
+
+    def power(self, base: sp.Expr, exponent: sp.Expr, node: ast.BinOp) -> sp.Expr:
+        if exponent.free_symbols:
+            self.variable_powers += 1
+            if self.variable_powers > MAX_VARIABLE_POWERS:
+                raise FormulaError(
+                    f"At most {MAX_VARIABLE_POWERS} powers with a variable exponent (like x^x) are supported.",
+                    self.col(node.right),
+                )
+            return base**exponent
+        exp_value = float(sp.N(exponent))
+        if abs(exp_value) > MAX_EXPONENT:
+            raise FormulaError(f"This power is too large: keep exponents between -{MAX_EXPONENT} and {MAX_EXPONENT}.", self.col(node.right))
+        if not base.free_symbols:
+            base_value = abs(complex(sp.N(base)))
+            if base_value == 0 and exp_value < 0:
+                raise FormulaError("Division by zero: 0 to a negative power.", self.col(node))
+            if base_value > 0 and abs(exp_value * math.log10(base_value)) > 100:
+                raise FormulaError("This power is too large: keep constants below 1e100.", self.col(node))
+        return base**exponent
+
+    def _Tuple(self, node: ast.Tuple, depth: int) -> sp.Expr:
+        raise FormulaError("Commas only separate the arguments of max(…) and min(…): type one expression.", self.col(node))
+
+    def _Call(self, node: ast.Call, depth: int) -> sp.Expr:
+        name = node.func.id if isinstance(node.func, ast.Name) else None
+        if name not in FUNCTIONS or node.keywords:
+            raise FormulaError(f"Only these functions are allowed: {FUNCTION_LIST}.", self.col(node))
+        builder, least, most = FUNCTIONS[name]
+        if not least <= len(node.args) <= most:
+            want = "one argument" if least == most == 1 else f"{least} to {most} arguments, e.g. {name}(x, 0)"
+            raise FormulaError(f"{name}() takes {want}, not {len(node.args)}.", self.col(node))
+        if any(isinstance(a, ast.Starred) for a in node.args):
+            raise FormulaError(f"This is not allowed in a formula: {HELP}.", self.col(node))
+        args = [self.build(a, depth) for a in node.args]
+        return builder(*args)
+
+
+def _syntax_error(err: SyntaxError, cols: list[int], tokens: list[_Token]) -> FormulaError:
+    offset = (err.offset or 1) - 1
+    pos = cols[min(offset, len(cols) - 1)] if cols else None
+    last = tokens[-1]
+    if last.kind == "op" and last.text not in ")":
+        return FormulaError(f"The formula ends with '{last.text}': add what comes after it.", last.pos)
+    if tokens[0].text in "*/^),":
+        return FormulaError(f"The formula cannot start with '{tokens[0].text}'.", tokens[0].pos)
+    if any(t.text == "," for t in tokens) and not any(t.kind == "func" for t in tokens):
+        return FormulaError("Commas only separate the arguments of max(…) and min(…).", pos)
+    return FormulaError("Something is missing or misplaced here: check the operators and parentheses.", pos)
+
+
+def _count_nodes(tree: ast.AST) -> int:
+    return sum(1 for _ in ast.walk(tree))
+
+
+def build_expr(text: str) -> sp.Expr:
+    """The allow-listed sympy expression of `text`, or FormulaError."""
+    if not isinstance(text, str):
+        raise FormulaError("The formula must be text.")
+    if len(text) > MAX_LENGTH:
+        raise FormulaError(f"The formula is too long: use at most {MAX_LENGTH} characters.", MAX_LENGTH)
+    chars = _normalise(text)
+    _check_alphabet(chars)
+    tokens = _implicit_products(_tokenise(chars))
+    if not tokens:
+        raise FormulaError("Type a formula, for example (x^2+y-11)^2+(x+y^2-7)^2.")
+    _check_brackets(tokens)
+    source, cols, numbers = _to_python(tokens)
+    try:
+        tree = ast.parse(source, mode="eval")
+    except SyntaxError as err:
+        raise _syntax_error(err, cols, tokens) from None
+    except (MemoryError, RecursionError):
+        raise FormulaError("The formula is nested too deeply: simplify it.") from None
+    if _count_nodes(tree) > MAX_NODES:
+        raise FormulaError("The formula is too large: split it or simplify it.")
+    builder = _Builder(cols, numbers)
+    expr = builder.build(tree.body)
+    if expr.has(sp.zoo, sp.oo, sp.nan, sp.I):
+        raise FormulaError("The formula is not a real-valued function: remove divisions by zero and complex values.")
+    if not expr.free_symbols:
+        raise FormulaError(f"The formula does not depend on any variable (it equals {expr}): use x, y, z or x1 … x9.")
+    return expr
+
+
+# ---------------------------------------------------------------- the compiled formula
+
+@dataclass(frozen=True, eq=False)
+class Formula:
+    """A parsed formula f(x, y, …): exact derivatives and float64 callables."""
+
+    text: str
+    expr: sp.Expr
+    symbols: tuple[sp.Symbol, ...]
+    gradient_exprs: tuple[sp.Expr, ...] = field(repr=False)
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.symbols)
+
+    @property
+    def n(self) -> int:
+        return len(self.symbols)
+
+    def latex(self) -> str:
+        """LaTeX of f, rendered from the same sympy tree the numbers come from."""
+        return sp.latex(self.expr)
+
+    @cached_property
+    def hessian_exprs(self) -> tuple[tuple[sp.Expr, ...], ...]:
+        """H_ij = ∂²f/∂x_i∂x_j (the upper triangle is differentiated, the lower mirrored)."""
+        n = self.n
+        rows = [[sp.S.Zero] * n for _ in range(n)]
+        for i in range(n):
+            for j in range(i, n):
+                rows[i][j] = rows[j][i] = sp.diff(self.gradient_exprs[i], self.symbols[j])
+        return tuple(tuple(r) for r in rows)
+
+    def compile(self, exprs, backend: str):
+        """One callable of the coordinates returning a list, one value per expression."""
+        return compile_exprs(list(exprs), self.symbols, backend)
+
+    @cached_property
+    def _numpy(self):
+        flat_h = [e for row in self.hessian_exprs for e in row]
+        return (
+            self.compile([self.expr], "numpy"),
+            self.compile(self.gradient_exprs, "numpy"),
+            self.compile(flat_h, "numpy"),
+        )
+
+    @cached_property
+    def _torch(self):
+        return self.compile([self.expr], "torch")
+
+    @cached_property
+    def scalar_value_and_gradient(self):
+        """(*coords: float) -> [f, ∂f/∂x1, …] in plain Python floats (math module)."""
+        return self.compile([self.expr, *self.gradient_exprs], "math")
+
+    def _evaluate(self, fn, p, shape_tail: tuple[int, ...]) -> np.ndarray:
+        p = np.asarray(p, dtype=np.float64)
+        if p.shape[-1:] != (self.n,):
+            raise ValueError(f"a point of {self.n} coordinates ({', '.join(self.variables)}) is needed, got shape {p.shape}")
+        with np.errstate(all="ignore"):
+            outs = fn(*(p[..., i] for i in range(self.n)))
+            outs = [np.broadcast_to(np.asarray(o, dtype=np.float64), p.shape[:-1]) for o in outs]
+        stacked = np.stack(outs, axis=-1) if outs else np.zeros(p.shape[:-1] + (0,))
+        return stacked.reshape(p.shape[:-1] + shape_tail)
+
+    def value(self, p) -> np.ndarray:
+        """f(p) for p of shape (n,) or (..., n)."""
+        return self._evaluate(self._numpy[0], p, ())
+
+    def gradient(self, p) -> np.ndarray:
+        """∇f(p) from the symbolic partial derivatives."""
+        return self._evaluate(self._numpy[1], p, (self.n,))
+
+    def hessian(self, p) -> np.ndarray:
+        """The Hessian matrix of f at p from the symbolic second derivatives."""
+        return self._evaluate(self._numpy[2], p, (self.n, self.n))
+
+    def torch_value(self, t: torch.Tensor) -> torch.Tensor:
+        """f(t) built from torch operations (differentiable), t of shape (..., n)."""
+        (out,) = self._torch(*t.unbind(-1))
+        if not torch.is_tensor(out):
+            out = torch.full(t.shape[:-1], float(out), dtype=t.dtype)
+        return out
+
+    def autograd_gradient(self, p) -> np.ndarray:
+        """∇f(p) by torch autograd in float64."""
+        t = torch.tensor(np.asarray(p, dtype=np.float64), requires_grad=True)
+        self.torch_value(t).sum().backward()
+        return t.grad.numpy().copy()
+
+
+def parse(text: str) -> Formula:
+    """Parse a formula typed by a person; FormulaError says what to change."""
+    expr = build_expr(text)
+    symbols = tuple(sorted(expr.free_symbols, key=lambda s: VARIABLES.index(s.name)))
+    gradient = tuple(sp.diff(expr, s) for s in symbols)
+    return Formula(text=text, expr=expr, symbols=symbols, gradient_exprs=gradient)

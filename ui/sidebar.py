@@ -1,0 +1,103 @@
+"""The sidebar formula box and presets, kept across pages (persist_state) and in the URL (?f=…)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from gradcore import Formula, FormulaError, parse
+from gradcore.formula import MAX_LENGTH
+from gradcore.presets import DEFAULT, PRESETS, Preset, find_preset
+
+# Widget keys (they are URL parameters or session keys; keep them stable):
+#   f       the formula text (bound to the URL: ?f=x^2+y^2)
+#   preset  the preset selectbox (mirrors f)
+#   xr, yr  the plot ranges of the first and second variable
+KEY_FORMULA, KEY_PRESET, KEY_XRANGE, KEY_YRANGE = "f", "preset", "xr", "yr"
+_LAST_GOOD = "_last_good_formula"
+RANGE_LIMIT = 50.0
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the sidebar decided: the formula to use, its plot domain, and the error of the text typed, if any."""
+
+    formula: Formula
+    domain: tuple[float, float, float, float]
+    preset: Preset | None
+    error: FormulaError | None
+
+
+@st.cache_resource(max_entries=128, show_spinner=False)
+def load_formula(text: str) -> Formula:
+    """parse() once per formula text, shared by every session (a Formula is read-only)."""
+    formula = parse(text)
+    formula.hessian_exprs  # noqa: B018 - differentiate once, here, not on the first slider move
+    return formula
+
+
+def _apply_preset() -> None:
+    preset = PRESETS.get(st.session_state.get(KEY_PRESET))
+    if preset is not None:
+        st.session_state[KEY_FORMULA] = preset.formula
+        st.session_state[KEY_XRANGE] = preset.domain[:2]
+        st.session_state[KEY_YRANGE] = preset.domain[2:]
+
+
+def _init_state() -> None:
+    default = PRESETS[DEFAULT]
+    if KEY_FORMULA not in st.query_params:  # a ?f=… link wins over the default
+        st.session_state.setdefault(KEY_FORMULA, default.formula)
+    st.session_state.setdefault(KEY_XRANGE, default.domain[:2])
+    st.session_state.setdefault(KEY_YRANGE, default.domain[2:])
+
+
+def _try_parse(text: str) -> tuple[Formula | None, FormulaError | None]:
+    try:
+        return load_formula(text), None
+    except FormulaError as err:
+        return None, err
+
+
+def show_error(text: str, err: FormulaError) -> None:
+    """The error sentence, and the text with a caret under the column it refers to."""
+    st.error(f"**This formula cannot be used:** {err}", icon="✏️")
+    if err.position is not None and text:
+        caret = " " * min(err.position, len(text)) + "^"
+        st.code(f"{text}\n{caret}", language=None)
+
+
+def formula_sidebar() -> Selection:
+    """Render the sidebar; return the formula to use (the last good one when the text has an error)."""
+    _init_state()
+    text = st.session_state.get(KEY_FORMULA, PRESETS[DEFAULT].formula)
+    preset = find_preset(str(text))
+    st.session_state[KEY_PRESET] = preset.name if preset else None
+    with st.sidebar:
+        st.selectbox("Preset", list(PRESETS), key=KEY_PRESET, on_change=_apply_preset, index=None,
+                     placeholder="Your own formula (choose a preset…)")
+        text = st.text_input("f(x, y, …) =", key=KEY_FORMULA, max_chars=MAX_LENGTH,
+                             bind="query-params", persist_state="session",
+                             help="Type any formula in x, y, z or x1 … x9, e.g. x^2 + 3xy, sin(x)cos(y), relu(x-1). "
+                                  "Press Enter to apply.")
+        formula, error = _try_parse(text or "")
+        if error is None:
+            st.session_state[_LAST_GOOD] = text
+        else:
+            show_error(text or "", error)
+            formula, _ = _try_parse(st.session_state.get(_LAST_GOOD, PRESETS[DEFAULT].formula))
+            st.caption(f"Still showing the last formula that worked: `{formula.text}`")
+        st.slider("x range", -RANGE_LIMIT, RANGE_LIMIT, key=KEY_XRANGE, step=0.5, persist_state="session")
+        if formula.n >= 2:
+            st.slider("y range", -RANGE_LIMIT, RANGE_LIMIT, key=KEY_YRANGE, step=0.5, persist_state="session")
+    return Selection(formula, _domain(), find_preset(formula.text), error)
+
+
+def _domain() -> tuple[float, float, float, float]:
+    (x0, x1), (y0, y1) = st.session_state[KEY_XRANGE], st.session_state[KEY_YRANGE]
+    if x1 - x0 < 1e-6:
+        x1 = x0 + 1.0
+    if y1 - y0 < 1e-6:
+        y1 = y0 + 1.0
+    return float(x0), float(x1), float(y0), float(y1)

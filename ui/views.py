@@ -1,0 +1,53 @@
+"""Render gradcore results as Streamlit elements shared by several pages."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+import sympy as sp
+
+from gradcore import Formula
+from gradcore.check import GradientCheck
+
+VERDICT_LABELS = {"agree": "✅ agree", "kink": "⚠️ kink", "undefined": "⛔ undefined", "MISMATCH": "❌ mismatch"}
+
+
+def function_signature(formula: Formula) -> str:
+    """'f(x, y)' in LaTeX."""
+    return "f(" + ", ".join(sp.latex(s) for s in formula.symbols) + ")"
+
+
+def show_formula_latex(formula: Formula) -> None:
+    """f, every partial derivative and the gradient, rendered from the sympy trees."""
+    st.latex(rf"{function_signature(formula)} = {formula.latex()}")
+    for sym, d in zip(formula.symbols, formula.gradient_exprs, strict=True):
+        st.latex(rf"\frac{{\partial f}}{{\partial {sp.latex(sym)}}} = {sp.latex(d)}")
+    entries = r" \\ ".join(rf"\partial f / \partial {sp.latex(s)}" for s in formula.symbols)
+    st.latex(rf"\nabla f = \begin{{pmatrix}} {entries} \end{{pmatrix}}")
+
+
+def _num(v: float) -> str:
+    return f"{v:.12g}"
+
+
+def check_table(check: GradientCheck) -> pd.DataFrame:
+    """The gradient check as a table of strings (full precision, errors in scientific notation)."""
+    return pd.DataFrame({
+        "variable": [f"∂f/∂{r.variable}" for r in check.rows],
+        "sympy": [_num(r.symbolic) for r in check.rows],
+        "autograd": [_num(r.autograd) for r in check.rows],
+        "finite difference": [_num(r.finite_difference) for r in check.rows],
+        "abs error": [f"{r.abs_error:.1e}" for r in check.rows],
+        "rel error": [f"{r.rel_error:.1e}" for r in check.rows],
+        "FD error": [f"{r.fd_error:.1e}" for r in check.rows],
+        "verdict": [VERDICT_LABELS[r.verdict] for r in check.rows],
+    })
+
+
+def show_check(check: GradientCheck) -> None:
+    """The check table and its one-paragraph explanation."""
+    st.dataframe(check_table(check), hide_index=True, width="stretch")
+    if check.kinks or not check.ok:
+        st.warning(check.explanation)
+    else:
+        st.success(check.explanation)
