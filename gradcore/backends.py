@@ -27,7 +27,7 @@ _UNARY = {
 
 
 def _math_sign(a: float) -> float:
-    return (a > 0) - (a < 0) + 0.0
+    return float(a > 0) - float(a < 0)
 
 
 def _math_heaviside(a: float) -> float:

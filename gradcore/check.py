@@ -73,7 +73,7 @@ def _kink_sentence(node: sp.Expr, subs: dict) -> str | None:
         if sum(abs(v - best) <= KINK_TOL * max(1.0, abs(best)) for v in values) > 1:
             name = "max" if isinstance(node, sp.Max) else "min"
             if sp.S.Zero in node.args and len(node.args) == 2:
-                other = [a for a in node.args if a != 0][0]
+                other = next(a for a in node.args if a != 0)
                 return (f"relu({sp.sstr(other)}) = max(0, {sp.sstr(other)}) is at its kink: torch's relu'(0) = 0, "
                         f"while sympy's derivative is Heaviside(0) = 1/2.")
             args = ", ".join(sp.sstr(a) for a in node.args)

@@ -355,7 +355,11 @@ class _Builder:
                 raise FormulaError("Division by zero: 0 to a negative power.", self.col(node))
             if base_value > 0 and abs(exp_value * math.log10(base_value)) > 100:
                 raise FormulaError("This power is too large: keep constants below 1e100.", self.col(node))
-        return base**exponent
+        result = base**exponent
+        if result.is_Pow and result.exp.is_number and abs(float(result.exp)) > MAX_EXPONENT:  # (x^99)^99 = x^9801
+            raise FormulaError(f"This power is too large: keep exponents between -{MAX_EXPONENT} and {MAX_EXPONENT}.",
+                               self.col(node))
+        return result
 
     def _Tuple(self, node: ast.Tuple, depth: int) -> sp.Expr:
         raise FormulaError("Commas only separate the arguments of max(…) and min(…): type one expression.", self.col(node))

@@ -1,0 +1,134 @@
+"""AppTest of the home page: the formula box, the LaTeX, the check table and the figure."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+pytestmark = pytest.mark.usefixtures("clean_caches")
+
+
+def run_home(**query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def latex(at: AppTest) -> list[str]:
+    return [el.value for el in at.latex]
+
+
+def table(at: AppTest):
+    return at.dataframe[0].value
+
+
+def figure_bytes(at: AppTest) -> int:
+    return sum(len(el.proto.spec) for el in at.get("plotly_chart"))
+
+
+def test_opens_on_himmelblau_with_its_gradient():
+    at = run_home()
+    assert not at.exception
+    assert not at.error
+    assert r"f(x, y) = \left(x + y^{2} - 7\right)^{2} + \left(x^{2} + y - 11\right)^{2}" in latex(at)[0]
+    assert any(r"\frac{\partial f}{\partial x} = 4 x \left(x^{2} + y - 11\right)" in s for s in latex(at))
+    df = table(at)
+    assert list(df["variable"]) == ["∂f/∂x", "∂f/∂y"]
+    # default P = (1, 1): f_x = 4(1+1-11) + 2(1+1-7) = -46, f_y = 2(1+1-11) + 4(1+1-7) = -38
+    assert list(df["sympy"]) == ["-46", "-38"]
+    assert list(df["autograd"]) == ["-46", "-38"]
+    assert all(v.startswith("✅") for v in df["verdict"])
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert spec["data"][0]["type"] == "surface"
+
+
+def test_point_slider_updates_the_check_table():
+    at = run_home()
+    at.slider(key="px").set_value(-4.0).run()
+    at.slider(key="py").set_value(0.0).run()
+    df = table(at)
+    assert list(df["sympy"]) == ["-102", "10"]        # the lecture's start point (-4, 0)
+    assert at.metric[0].value == "146"
+
+
+def test_typed_formula_updates_latex_and_table():
+    at = run_home()
+    at.text_input(key="f").input("x^2 + 3xy").run()
+    assert not at.exception and not at.error
+    assert latex(at)[0].strip("$\n") == "f(x, y) = x^{2} + 3 x y"
+    assert list(table(at)["sympy"]) == ["5", "3"]      # at (1, 1): 2x + 3y, 3x
+
+
+def test_bad_formula_shows_a_sentence_and_keeps_the_last_good_one():
+    at = run_home()
+    at.text_input(key="f").input("x^2 + 3xy").run()
+    at.text_input(key="f").input("x^2 + (y").run()
+    assert not at.exception
+    assert "never closed" in at.error[0].value
+    assert latex(at)[0].strip("$\n") == "f(x, y) = x^{2} + 3 x y"
+
+
+def test_hostile_url_parameter_is_an_error_message_not_a_traceback():
+    at = run_home(f="__import__('os').system('id')")
+    assert not at.exception
+    assert "not allowed" in at.error[0].value
+    assert "f(x, y)" in latex(at)[0]
+
+
+def test_formula_from_the_url():
+    at = run_home(f="sin(x) y")
+    assert latex(at)[0].strip("$\n") == r"f(x, y) = y \sin{\left(x \right)}"
+
+
+def test_preset_sets_formula_and_range():
+    at = run_home()
+    at.selectbox(key="preset").set_value("Rosenbrock").run()
+    assert at.text_input(key="f").value == "(1-x)^2+100(y-x^2)^2"
+    assert at.slider(key="xr").value == (-2.0, 2.0)
+    assert at.slider(key="yr").value == (-1.0, 3.0)
+
+
+def test_one_variable_draws_the_tangent_line():
+    at = run_home(f="x^3 - 3x")
+    at.slider(key="px").set_value(2.0).run()
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    names = [t.get("name", "") for t in spec["data"]]
+    assert any(n.startswith("tangent, slope 9") for n in names)      # f'(2) = 3*4 - 3 = 9
+
+
+def test_three_variables_draw_a_slice_and_keep_the_table():
+    at = run_home(f="x y z + x1")
+    assert not at.exception
+    assert len(table(at)) == 4
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert spec["data"][0]["type"] == "contour"
+    at.selectbox(key="ax_h").set_value("z").run()
+    assert not at.exception
+
+
+def test_kink_is_explained_on_the_page():
+    at = run_home(f="abs(x) + y")
+    at.slider(key="px").set_value(0.0).run()
+    assert "torch uses the subgradient 0 for abs at 0" in at.warning[0].value
+
+
+def test_rerun_after_a_slider_move_is_fast_and_the_figure_small():
+    at = run_home()
+    times = []
+    for i in range(10):
+        start = time.perf_counter()
+        at.slider(key="px").set_value(-3.0 + 0.5 * i).run()
+        times.append(time.perf_counter() - start)
+    median = statistics.median(times)
+    size = figure_bytes(at)
+    print(f"home page rerun median {median * 1000:.0f} ms, figure {size / 1e6:.2f} MB")
+    assert not at.exception
+    assert median < 1.0          # the goal is 250 ms (see bench/); this only guards gross regressions
+    assert size < 1.5e6
