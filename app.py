@@ -9,7 +9,7 @@ from gradcore.check import check_gradient
 from gradcore.figures import contour_figure, sample_grid, surface_figure, tangent_figure
 from ui.point import point_sliders
 from ui.sidebar import formula_sidebar
-from ui.views import show_check, show_formula_latex
+from ui.views import show_check, show_formula_latex, show_gradient_at
 
 st.set_page_config(page_title="Gradient Lab", page_icon="∇", layout="wide")
 
@@ -20,25 +20,24 @@ def cached_grid(text: str, domain: tuple, point: tuple | None, axes: tuple[int, 
     return sample_grid(load_formula(text), domain, point=point, axes=axes)
 
 
-st.title("∇ Gradient Lab")
+st.header("∇ Gradient Lab: f, its partial derivatives and its gradient")
 st.caption("Type a formula in the sidebar (or pick a preset). Everything below is computed from it: "
            "sympy's exact derivatives, torch autograd and finite differences.")
 
 sel = formula_sidebar()
 f = sel.formula
 
-left, right = st.columns([5, 6], gap="large")
+show_formula_latex(f)
+
+left, right = st.columns([2, 3], gap="large")
 with left:
-    st.subheader("The function and its gradient")
-    show_formula_latex(f)
     st.subheader("The point P")
-    P = point_sliders(f, sel.domain)
+    P = point_sliders(f, sel.domain, columns=1)
     check = check_gradient(f, P)
     st.metric("f(P)", f"{check.value:.10g}")
-    show_check(check)
+    show_gradient_at(P, [r.symbolic for r in check.rows])
 
 with right:
-    st.subheader("The graph")
     if f.n == 1:
         xs = np.linspace(sel.domain[0], sel.domain[1], 400)
         slope = check.rows[0].symbolic
@@ -57,3 +56,6 @@ with right:
         others = ", ".join(f"{n} = {P[i]:.3g}" for i, n in enumerate(f.variables) if i not in axes)
         st.plotly_chart(contour_figure(grid, P[list(axes)], f"Slice through P in ({h}, {v}); {others}"),
                         key="fig_main")
+
+st.subheader("The gradient at P, checked three ways")
+show_check(check)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 
@@ -17,6 +19,30 @@ from gradcore.presets import DEFAULT, PRESETS, Preset, find_preset
 KEY_FORMULA, KEY_PRESET, KEY_XRANGE, KEY_YRANGE = "f", "preset", "xr", "yr"
 _LAST_GOOD = "_last_good_formula"
 RANGE_LIMIT = 50.0
+PAGES_DIR = Path(__file__).resolve().parents[1] / "pages"
+
+# Streamlit's default padding wastes a fifth of a 720-pixel-high projector; keep the content up.
+_CSS = """<style>
+[data-testid="stMainBlockContainer"] {padding: 3rem 2.5rem 2rem 2.5rem;}
+[data-testid="stSidebarUserContent"] {padding-top: 1rem;}
+</style>"""
+
+
+def page_label(path: Path) -> str:
+    """'2_Gradient_descent.py' -> 'Gradient descent' (Streamlit's own rule for the pages directory)."""
+    return re.sub(r"^\d+_", "", path.stem).replace("_", " ")
+
+
+def _page_order(path: Path) -> tuple[int, str]:
+    match = re.match(r"^(\d+)", path.stem)
+    return (int(match.group(1)) if match else 10**6, path.stem)
+
+
+def page_links() -> None:
+    """The navigation: home first, then the pages in the lecture's order (discovered, not listed by hand)."""
+    st.page_link("app.py", label="Home: f and its gradient")
+    for path in sorted(PAGES_DIR.glob("[!._]*.py"), key=_page_order):
+        st.page_link(f"pages/{path.name}", label=page_label(path))
 
 
 @dataclass(frozen=True)
@@ -74,7 +100,10 @@ def formula_sidebar() -> Selection:
     text = st.session_state.get(KEY_FORMULA, PRESETS[DEFAULT].formula)
     preset = find_preset(str(text))
     st.session_state[KEY_PRESET] = preset.name if preset else None
+    st.markdown(_CSS, unsafe_allow_html=True)
     with st.sidebar:
+        page_links()
+        st.divider()
         st.selectbox("Preset", list(PRESETS), key=KEY_PRESET, on_change=_apply_preset, index=None,
                      placeholder="Your own formula (choose a preset…)")
         text = st.text_input("f(x, y, …) =", key=KEY_FORMULA, max_chars=MAX_LENGTH,

@@ -9,7 +9,7 @@ import sympy as sp
 from gradcore import Formula
 from gradcore.check import GradientCheck
 
-VERDICT_LABELS = {"agree": "✅ agree", "kink": "⚠️ kink", "undefined": "⛔ undefined", "MISMATCH": "❌ mismatch"}
+VERDICT_LABELS = {"agree": "✓ agree", "kink": "⚠ kink", "undefined": "– undefined", "MISMATCH": "✗ MISMATCH"}
 
 
 def function_signature(formula: Formula) -> str:
@@ -18,12 +18,18 @@ def function_signature(formula: Formula) -> str:
 
 
 def show_formula_latex(formula: Formula) -> None:
-    """f, every partial derivative and the gradient, rendered from the sympy trees."""
-    st.latex(rf"{function_signature(formula)} = {formula.latex()}")
+    """f and every partial derivative, rendered from the sympy trees, in one aligned block."""
+    lines = [rf"{function_signature(formula)} &= {formula.latex()}"]
     for sym, d in zip(formula.symbols, formula.gradient_exprs, strict=True):
-        st.latex(rf"\frac{{\partial f}}{{\partial {sp.latex(sym)}}} = {sp.latex(d)}")
-    entries = r" \\ ".join(rf"\partial f / \partial {sp.latex(s)}" for s in formula.symbols)
-    st.latex(rf"\nabla f = \begin{{pmatrix}} {entries} \end{{pmatrix}}")
+        lines.append(rf"\frac{{\partial f}}{{\partial {sp.latex(sym)}}} &= {sp.latex(d)}")
+    st.latex(r"\begin{aligned}" + r" \\[4pt] ".join(lines) + r"\end{aligned}")
+
+
+def show_gradient_at(point, gradient) -> None:
+    """∇f(P) with the numbers at P."""
+    coords = ", ".join(f"{v:.6g}" for v in point)
+    values = ", ".join(f"{v:.10g}" for v in gradient)
+    st.latex(rf"\nabla f({coords}) = \left({values}\right)")
 
 
 def _num(v: float) -> str:
