@@ -1,0 +1,423 @@
+"""descend(): run a torch.optim optimizer on a formula from one start or a batch of starts -> Trajectory.
+
+The loop is torch.optim's: at step t compute f(x_t) and ∇f(x_t), record them,
+then take the optimizer step x_{t+1} = update(x_t, ∇f(x_t)).  One start runs on
+Python floats (the formula's "math" backend, one coordinate at a time), which is
+far faster than torch for a handful of numbers; a batch of starts runs on numpy
+arrays.  A run that diverges stops at the first value that is not finite and
+says why; in a batch, diverged starts are frozen and the others go on.
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from gradcore.optimizers import MATH_OPS, NUMPY_OPS, Rule, check_lr, get_optimizer
+
+Progress = Callable[[int, int], None]
+MAX_RECORD_BYTES = 500_000_000     # memory a run may fill with its record
+PYTHON_FLOAT_BYTES = 32            # a float recorded by a single-start run, while it runs (a Python float in a list)
+PROGRESS_CALLS = 100               # about how many times a run calls its progress callback
+CHUNK_VALUES = 16384               # floats per array when a batch runs in chunks (fits the CPU cache)
+
+
+@dataclass(frozen=True, eq=False)
+class Trajectory:
+    """A descent run, row r holding step steps[r]: the point x_t, f(x_t), ∇f(x_t) and the optimizer state after t updates."""
+
+    points: np.ndarray               # (R, n), or (R, B, n) for B starts
+    losses: np.ndarray               # (R,) or (R, B)
+    grads: np.ndarray                # like points
+    state: dict[str, np.ndarray]     # torch.optim's state names (exp_avg, momentum_buffer, …) -> arrays like points
+    steps: np.ndarray                # (R,) the step index of each row
+    optimizer: str                   # torch.optim's class name
+    lr: float
+    hyper: dict[str, Any]            # every hyperparameter, defaults filled in
+    stopped_at: int | None = None    # the step whose values were not finite (every start's, for a batch)
+    message: str = ""                # why the run (or some starts) stopped, in a sentence; "" if all went well
+    diverged: np.ndarray | None = field(default=None, repr=False)     # (B,) bool: the start diverged (batches only)
+    diverged_at: np.ndarray | None = field(default=None, repr=False)  # (B,) int: the step it diverged at, -1 if never
+
+    @property
+    def x(self) -> np.ndarray:
+        """The last recorded point (or points)."""
+        return self.points[-1]
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing diverged."""
+        return self.message == ""
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """What a run loop returns: the recorded rows and where (and why) it stopped."""
+
+    steps: list[int]
+    points: Any
+    losses: Any
+    grads: Any
+    state: Any
+    stopped_at: int | None = None
+    reason: str = ""                          # why the (first) start diverged
+    diverged_at: np.ndarray | None = None     # (B,) batches only: the step each start diverged at, -1 if never
+    start_reason: str = ""                    # batches only: why the first unusable start point is unusable
+
+
+# ---------------------------------------------------------------- the public entry point
+
+def descend(
+    formula: Any,
+    optimizer: str,
+    x0: Any,
+    lr: float,
+    steps: int,
+    *,
+    record_every: int = 1,
+    callback: Progress | None = None,
+    **hyper: Any,
+) -> Trajectory:
+    """Run torch.optim's `optimizer` on f from x0 (shape (n,) or (B, n)) for `steps` steps: x_{t+1} = update(x_t, ∇f(x_t))."""
+    if isinstance(formula, str):
+        from gradcore.formula import parse
+
+        formula = parse(formula)
+    spec = get_optimizer(optimizer)
+    values, lr = spec.resolve(hyper), check_lr(lr)
+    steps, record_every = _check_count("steps", steps, 0), _check_count("record_every", record_every, 1)
+    x0 = _check_x0(formula, x0)
+    rule = spec.rule(lr, values, MATH_OPS if x0.ndim == 1 else NUMPY_OPS)
+    _check_memory(x0, steps, record_every, len(rule.state_names))
+    run = _run_single if x0.ndim == 1 else _run_batch
+    return _trajectory(run(formula, rule, x0, steps, record_every, callback), x0, spec.name, lr, values)
+
+
+def _check_count(name: str, v: Any, least: int) -> int:
+    """A whole number ≥ least, or ValueError."""
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < least:
+        raise ValueError(f"{name} must be a whole number >= {least}, got {v!r}.")
+    return int(v)
+
+
+def _check_x0(formula: Any, x0: Any) -> np.ndarray:
+    """x0 as float64 of shape (n,) or (B, n), finite, or ValueError."""
+    names = ", ".join(formula.variables)
+    try:
+        x = np.array(x0, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"x0 must be numbers, one per variable ({names}), got {x0!r}.") from None
+    if x.ndim not in (1, 2) or x.shape[-1] != formula.n or x.size == 0:
+        raise ValueError(f"x0 must have shape ({formula.n},) or (B, {formula.n}), one coordinate per variable ({names}); got {x.shape}.")
+    if not np.isfinite(x).all():
+        raise ValueError("x0 must be finite numbers.")
+    return x
+
+
+def _recorded_rows(steps: int, every: int) -> int:
+    """How many of the steps 0, k, 2k, … and the last one there are."""
+    return steps // every + 1 + (steps % every != 0)
+
+
+def _check_memory(x0: np.ndarray, steps: int, every: int, n_state: int) -> None:
+    """Refuse runs whose record would not fit in memory, and say how to shrink it."""
+    rows = _recorded_rows(steps, every)
+    size = rows * x0.size * (3 + n_state) * (8 if x0.ndim == 2 else PYTHON_FLOAT_BYTES)
+    if size > MAX_RECORD_BYTES:
+        starts = 1 if x0.ndim == 1 else x0.shape[0]
+        raise ValueError(
+            f"Recording {rows} steps of {starts} start{'s' * (starts > 1)} needs about {size / 1e9:.1f} GB: "
+            f"use record_every={math.ceil(size / MAX_RECORD_BYTES * every)} or more{', or fewer starts' * (starts > 1)}."
+        )
+
+
+def _trajectory(rows: _Rows, x0: np.ndarray, name: str, lr: float, hyper: dict) -> Trajectory:
+    """Pack a run's rows into a Trajectory."""
+    steps = np.array(rows.steps, dtype=np.int64)
+    common = (rows.points, rows.losses, rows.grads, rows.state, steps, name, lr, hyper, rows.stopped_at)
+    if rows.diverged_at is not None:
+        message = _batch_message(rows, lr)
+        return Trajectory(*common, message, rows.diverged_at >= 0, rows.diverged_at)
+    message = _single_message(rows.stopped_at, rows.reason, lr, x0) if rows.stopped_at is not None else ""
+    return Trajectory(*common, message)
+
+
+# ---------------------------------------------------------------- messages
+
+def _advice(lr: float) -> str:
+    """What to change after a divergence."""
+    return f"Lower the learning rate (try {lr / 10:.3g})." if lr > 0 else "Choose another start point."
+
+
+def _single_message(step: int, reason: str, lr: float, x0: np.ndarray) -> str:
+    """'Diverged at step 37: f became infinite. Lower the learning rate (try 0.01).'"""
+    if step == 0:
+        point = ", ".join(f"{v:g}" for v in x0)
+        return f"Cannot start at ({point}): {reason}. Choose another start point."
+    return f"Diverged at step {step}: {reason}. {_advice(lr)}"
+
+
+def _batch_message(rows: _Rows, lr: float) -> str:
+    """How many starts diverged, when the first did and why; how many start points were unusable."""
+    at, total = rows.diverged_at, rows.diverged_at.size
+    later, unusable = at[at > 0], int((at == 0).sum())
+    parts = []
+    if later.size:
+        who = "Every start" if later.size == total else f"{later.size} of {total} starts"
+        parts.append(f"{who} diverged (the first at step {int(later.min())}: {rows.reason}). {_advice(lr)}")
+    if unusable:
+        who = "Every start point is" if unusable == total else f"{unusable} of {total} start points are"
+        parts.append(f"{who} unusable: {rows.start_reason}. Choose other start points.")
+    return " ".join(parts)
+
+
+def _reason(f: float, g: Any, x: Any, verb: str = "became") -> str:
+    """Which value stopped being finite, in words: 'f became infinite', 'the gradient is undefined (NaN)'."""
+    for name, values in (("the point", x), ("f", [f]), ("the gradient", g)):
+        values = np.asarray(values, dtype=np.float64)
+        if np.isnan(values).any():
+            return f"{name} {verb} undefined (NaN)"
+        if not np.isfinite(values).all():
+            return f"{name} {verb} infinite"
+    return "a value was not finite"
+
+
+def _error_reason(err: Exception, verb: str = "became", source: str = "f") -> str:
+    """A math-module error in words."""
+    if source == "update":
+        return "the optimizer's update divided by zero (is eps 0?)" if isinstance(err, ZeroDivisionError) else f"the update failed ({err})"
+    if isinstance(err, OverflowError):
+        return f"f {verb} infinite (too large for a float)"
+    if isinstance(err, ZeroDivisionError):
+        return "f divides by zero there"
+    return "f is undefined there (outside its domain)"
+
+
+# ---------------------------------------------------------------- one start: Python floats
+
+def _every(steps: int) -> int:
+    """Steps between progress callbacks."""
+    return max(1, -(-steps // PROGRESS_CALLS))
+
+
+def _run_single(formula: Any, rule: Rule, x0: np.ndarray, steps: int, every: int, callback: Progress | None) -> _Rows:
+    """Descend from one start on Python floats: f and ∇f from the math backend, the update one coordinate at a time."""
+    value_and_grad, update, constants = formula.scalar_value_and_gradient, rule.update, rule.constants()
+    x = [float(v) for v in x0]
+    s = [rule.init(v) for v in x]
+    rec = _FlatRecord()
+    last, stop, reason, tick, isfinite = None, None, "", _every(steps), math.isfinite
+    for t in range(steps + 1):
+        try:
+            out = value_and_grad(*x)
+        except (ArithmeticError, ValueError) as err:
+            stop, reason = t, _error_reason(err, "is" if t == 0 else "became")
+            break
+        f, g = out[0], out[1:]
+        if not (isfinite(f) and all(map(isfinite, g)) and all(map(isfinite, x))):
+            stop, reason = t, _reason(f, g, x, "is" if t == 0 else "became")
+            break
+        last = (t, x, f, g, s)
+        if t % every == 0 or t == steps:
+            rec.add(t, x, f, g, s)
+        if t == steps:
+            break
+        c = next(constants)
+        try:
+            new = [update(xi, gi, si, c) for xi, gi, si in zip(x, g, s, strict=True)]
+        except (ArithmeticError, ValueError) as err:
+            stop, reason = t + 1, _error_reason(err, source="update")
+            break
+        x, s = [p[0] for p in new], [p[1] for p in new]
+        if callback is not None and ((t + 1) % tick == 0 or t + 1 == steps):
+            callback(t + 1, steps)
+    if stop is not None and last is not None and rec.steps[-1] != last[0]:
+        rec.add(*last)
+    return rec.rows(x0.size, rule.state_names, stop, reason)
+
+
+class _FlatRecord:
+    """Recorded rows of a single run as flat lists of floats (cheap to append, no garbage-collector load)."""
+
+    def __init__(self) -> None:
+        self.steps: list[int] = []
+        self.points: list[float] = []
+        self.losses: list[float] = []
+        self.grads: list[float] = []
+        self.state: list[float] = []
+
+    def add(self, t: int, x: list, f: float, g: list, s: list) -> None:
+        """Append step t's x, f, ∇f and state."""
+        self.steps.append(t)
+        self.points += x
+        self.losses.append(f)
+        self.grads += g
+        for si in s:
+            self.state += si
+
+    def rows(self, n: int, names: tuple[str, ...], stop: int | None, reason: str) -> _Rows:
+        """The rows as arrays: (R, n) points and gradients, (R,) losses, (R, n) per state name."""
+        R = len(self.steps)
+        state = np.array(self.state, dtype=np.float64).reshape(R, n, len(names))
+        return _Rows(self.steps, np.array(self.points, dtype=np.float64).reshape(R, n), np.array(self.losses, dtype=np.float64),
+                     np.array(self.grads, dtype=np.float64).reshape(R, n), {k: state[:, :, i] for i, k in enumerate(names)}, stop, reason)
+
+
+# ---------------------------------------------------------------- a batch of starts: numpy arrays
+
+_COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _numpy_value_and_gradient(formula: Any) -> Callable:
+    """(*coords) -> [f, ∂f/∂x1, …] on numpy arrays, compiled once per formula (shared subexpressions computed once)."""
+    try:
+        fn = _COMPILED.get(formula)
+    except TypeError:  # a formula that cannot be weakly referenced is compiled every time
+        return formula.compile([formula.expr, *formula.gradient_exprs], "numpy")
+    if fn is None:
+        fn = _COMPILED[formula] = formula.compile([formula.expr, *formula.gradient_exprs], "numpy")
+    return fn
+
+
+def _evaluate(fn: Callable, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """f(x) of shape (B,) and ∇f(x) of shape (n, B), for x of shape (n, B)."""
+    out = fn(*x)
+    loss = np.empty(x.shape[1])
+    loss[...] = out[0]
+    g = np.empty_like(x)
+    for i, gi in enumerate(out[1:]):
+        g[i] = gi
+    return loss, g
+
+
+def _safe_evaluate(fn: Callable, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Like _evaluate, NaN where numpy raised (it should not, but a batch must never crash)."""
+    try:
+        return _evaluate(fn, x)
+    except (ArithmeticError, ValueError, TypeError):
+        return np.full(x.shape[1], np.nan), np.full_like(x, np.nan)
+
+
+def _all_finite(*arrays: np.ndarray) -> bool:
+    """Every entry finite (a sum that overflows only sends us to the exact check)."""
+    return all(math.isfinite(a.sum()) for a in arrays) or bool(_finite_mask(*arrays).all())
+
+
+def _finite_mask(loss: np.ndarray, g: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """(b,) True where f, ∇f and x are all finite."""
+    return np.isfinite(loss) & np.isfinite(g).all(axis=0) & np.isfinite(x).all(axis=0)
+
+
+class _Chunk:
+    """Some starts of a batch descending together on arrays of shape (n, b); diverged starts are frozen."""
+
+    def __init__(self, x0: np.ndarray, cols: slice, rule: Rule):
+        self.cols = cols
+        self.x = np.ascontiguousarray(x0[cols].T)
+        self.s = rule.init(self.x)
+        self.at = np.full(self.x.shape[1], -1, dtype=np.int64)   # the step each start diverged at, -1 if never
+        self.dead = np.zeros(self.x.shape[1], dtype=bool)
+        self.all_dead = False
+        self.first: tuple[int, str] | None = None   # (step, reason) of this chunk's first divergence after step 0
+        self.start_reason = ""                       # why a start point is unusable, if one is
+        self.row: tuple | None = None    # (x, f, ∇f, state) at the current step, diverged starts frozen
+        self.prev: tuple | None = None   # the same at the step before
+
+    def evaluate(self, fn: Callable, t: int) -> None:
+        """f and ∇f at x_t; starts whose values stop being finite keep their last finite row from now on."""
+        loss, g = _safe_evaluate(fn, self.x)
+        row = (self.x, loss, g, self.s)
+        if not _all_finite(loss, g, self.x):
+            self._mark(t, row)
+        if self.dead.any():
+            row = self._frozen(row)
+        self.prev, self.row = self.row, row
+
+    def step(self, update: Callable, c: Any) -> None:
+        """x_{t+1}, s_{t+1} = update(x_t, ∇f(x_t), s_t, c_t)."""
+        x, _, g, s = self.row
+        self.x, self.s = update(x, g, s, c)
+
+    def _mark(self, t: int, row: tuple) -> None:
+        """Mark the starts whose x, f or ∇f stopped being finite at step t."""
+        x, loss, g, _ = row
+        bad = ~_finite_mask(loss, g, x) & ~self.dead
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            if t == 0:
+                self.start_reason = _reason(loss[i], g[:, i], x[:, i], "is")
+            else:
+                self.first = self.first or (t, _reason(loss[i], g[:, i], x[:, i]))
+            self.at[bad] = t
+            self.dead |= bad
+            self.all_dead = bool(self.dead.all())
+
+    def _frozen(self, row: tuple) -> tuple:
+        """The row with the diverged starts' columns taken from the previous row (x0 and NaN at step 0)."""
+        dead, (x, loss, g, s) = self.dead, row
+        if self.row is None:
+            return x, np.where(dead, np.nan, loss), np.where(dead, np.nan, g), s
+        px, ploss, pg, ps = self.row
+        state = tuple(np.where(dead, p, v) for p, v in zip(ps, s, strict=True))
+        return np.where(dead, px, x), np.where(dead, ploss, loss), np.where(dead, pg, g), state
+
+
+def _run_batch(formula: Any, rule: Rule, x0: np.ndarray, steps: int, every: int, callback: Progress | None) -> _Rows:
+    """Descend from B starts at once on numpy arrays, in chunks that fit the CPU cache; diverged starts are frozen."""
+    fn, update, constants = _numpy_value_and_gradient(formula), rule.update, rule.constants()
+    size = max(1, CHUNK_VALUES // x0.shape[1])
+    chunks = [_Chunk(x0, slice(i, i + size), rule) for i in range(0, x0.shape[0], size)]
+    rec = _Record(_recorded_rows(steps, every), x0.shape, rule.state_names)
+    stop, tick = None, _every(steps)
+    with np.errstate(all="ignore"):
+        for t in range(steps + 1):
+            for chunk in chunks:
+                chunk.evaluate(fn, t)
+            if all(chunk.all_dead for chunk in chunks):
+                stop = t
+                break
+            if t % every == 0 or t == steps:
+                rec.add(t, [chunk.row for chunk in chunks], [chunk.cols for chunk in chunks])
+            if t == steps:
+                break
+            c = next(constants)
+            for chunk in chunks:
+                chunk.step(update, c)
+            if callback is not None and ((t + 1) % tick == 0 or t + 1 == steps):
+                callback(t + 1, steps)
+    if stop and rec.steps[-1] != stop - 1:  # keep the last finite row
+        rec.add(stop - 1, [chunk.prev for chunk in chunks], [chunk.cols for chunk in chunks])
+    firsts = [chunk.first for chunk in chunks if chunk.first]
+    reason = min(firsts)[1] if firsts else ""
+    start_reason = next((chunk.start_reason for chunk in chunks if chunk.start_reason), "")
+    return rec.rows(stop, reason, np.concatenate([chunk.at for chunk in chunks]), start_reason)
+
+
+class _Record:
+    """Preallocated arrays for the recorded rows of a batch run, in the (R, B, n) layout."""
+
+    def __init__(self, rows: int, shape: tuple[int, int], names: tuple[str, ...]):
+        self.names, self.steps = names, []
+        self.points, self.grads = np.empty((rows, *shape)), np.empty((rows, *shape))
+        self.losses = np.empty((rows, shape[0]))
+        self.state = {k: np.empty((rows, *shape)) for k in names}
+
+    def add(self, t: int, rows: list[tuple], cols: list[slice]) -> None:
+        """Store step t's (x, f, ∇f, state), one row per chunk of starts."""
+        r = len(self.steps)
+        for (x, loss, g, s), c in zip(rows, cols, strict=True):
+            self.points[r, c], self.losses[r, c], self.grads[r, c] = x.T, loss, g.T
+            for k, v in zip(self.names, s, strict=True):
+                self.state[k][r, c] = v.T
+        self.steps.append(t)
+
+    def rows(self, stop: int | None, reason: str, diverged_at: np.ndarray, start_reason: str) -> _Rows:
+        """The filled rows."""
+        R = len(self.steps)
+        return _Rows(self.steps, self.points[:R], self.losses[:R], self.grads[:R],
+                     {k: v[:R] for k, v in self.state.items()}, stop, reason, diverged_at, start_reason)
