@@ -54,5 +54,5 @@ def test_torch_source_evaluates_to_f(text):
     f = parse(text)
     p = torch.tensor([0.7, 1.3], dtype=torch.float64)
     namespace = {"torch": torch, **dict(zip(f.variables, p.unbind(), strict=True))}
-    value = eval(torch_source(f), namespace)  # noqa: S307 - source printed from our own tree, in a test
+    value = eval(torch_source(f), namespace)
     assert float(value) == pytest.approx(float(f.value(p.numpy())), rel=1e-14)
