@@ -40,8 +40,11 @@ def _page_order(path: Path) -> tuple[int, str]:
 
 def page_links() -> None:
     """The navigation: home first, then the pages in the lecture's order (discovered, not listed by hand)."""
+    pages = sorted(PAGES_DIR.glob("[!._]*.py"), key=_page_order)
+    if not pages:  # Streamlit runs a single page app then, and page links have nowhere to go
+        return
     st.page_link("app.py", label="Home: f and its gradient")
-    for path in sorted(PAGES_DIR.glob("[!._]*.py"), key=_page_order):
+    for path in pages:
         st.page_link(f"pages/{path.name}", label=page_label(path))
 
 
