@@ -24,6 +24,8 @@ _TORCH_FUNCTIONS = {
 class TorchPrinter(StrPrinter):
     """Python source of f with torch functions; x, y, … stay plain names bound from the parameter tensor."""
 
+    printmethod = "_torchstr"   # not "_sympystr": gradcore's max/min print themselves as plain max(…) there
+
     def _print_Function(self, expr):
         for cls, name in _TORCH_FUNCTIONS.items():
             if isinstance(expr, cls):

@@ -37,6 +37,52 @@ VARIABLES = ("x", "y", "z") + tuple(f"x{i}" for i in range(1, 10))
 CONSTANTS = {"pi": sp.pi, "e": sp.E}
 
 
+class _Lattice:
+    """max/min without sympy's pairwise simplification of the arguments (seconds for 6 symbolic ones).
+
+    Still a sympy Max/Min (printing, assumptions, kink checks see one); only construction and fdiff differ.
+    """
+
+    numeric: type
+
+    def __new__(cls, *args, **kwargs):
+        flat: list[sp.Expr] = []
+        for a in args:
+            a = sp.Integer(a) if isinstance(a, int) else a
+            flat.extend(a.args if isinstance(a, cls) else (a,))
+        unique = list(dict.fromkeys(flat))
+        if all(a.is_number for a in unique):
+            return cls.numeric(*unique)
+        if len(unique) == 1:
+            return unique[0]
+        return sp.Expr.__new__(cls, *unique)
+
+    @property
+    def _name(self) -> str:
+        return "max" if self.numeric is sp.Max else "min"
+
+    def _latex(self, printer) -> str:
+        return rf"\{self._name}\left(" + ", ".join(printer._print(a) for a in self.args) + r"\right)"
+
+    def _sympystr(self, printer) -> str:
+        return f"{self._name}(" + ", ".join(printer._print(a) for a in self.args) + ")"
+
+    def fdiff(self, argindex: int = 1):
+        """∂ max(a_1, …)/∂a_i = Heaviside(a_i − max of the others), and Heaviside(other − a_i) for min."""
+        i = argindex - 1
+        others = self.args[:i] + self.args[i + 1:]
+        rest = others[0] if len(others) == 1 else self.func(*others)
+        return sp.Heaviside(self.args[i] - rest) if self.numeric is sp.Max else sp.Heaviside(rest - self.args[i])
+
+
+class Maximum(_Lattice, sp.Max):
+    numeric = sp.Max
+
+
+class Minimum(_Lattice, sp.Min):
+    numeric = sp.Min
+
+
 def _sigmoid(a):
     return 1 / (1 + sp.exp(-a))
 
@@ -46,7 +92,7 @@ def _softplus(a):
 
 
 def _relu(a):
-    return sp.Max(0, a)
+    return Maximum(0, a)
 
 
 # name -> (sympy builder, smallest and largest number of arguments)
@@ -59,7 +105,7 @@ FUNCTIONS = {
     "log10": (lambda a: sp.log(a) / sp.log(10), 1, 1),
     "log2": (lambda a: sp.log(a) / sp.log(2), 1, 1),
     "sqrt": (sp.sqrt, 1, 1), "abs": (sp.Abs, 1, 1), "sign": (sp.sign, 1, 1),
-    "max": (sp.Max, 2, 9), "min": (sp.Min, 2, 9),
+    "max": (Maximum, 2, 9), "min": (Minimum, 2, 9),
     "relu": (_relu, 1, 1), "sigmoid": (_sigmoid, 1, 1), "softplus": (_softplus, 1, 1),
 }
 FUNCTION_LIST = "sin cos tan asin acos atan sinh cosh tanh exp log ln log10 log2 sqrt abs sign max min relu sigmoid softplus"

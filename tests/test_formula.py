@@ -10,6 +10,7 @@ import sympy as sp
 import torch
 
 from gradcore import FormulaError, parse
+from gradcore.formula import Maximum, Minimum
 
 x, y, z = sp.symbols("x y z", real=True)
 x1, x2, x3 = sp.symbols("x1 x2 x3", real=True)
@@ -42,9 +43,9 @@ ACCEPTED = [
     ("log2(x)", sp.log(x) / sp.log(2)),
     ("sqrt(x)", sp.sqrt(x)),
     ("abs(x) + sign(y)", sp.Abs(x) + sp.sign(y)),
-    ("max(x, y, 0)", sp.Max(x, y, 0)),
-    ("min(x, 1)", sp.Min(x, 1)),
-    ("relu(x)", sp.Max(0, x)),
+    ("max(x, y, 0)", Maximum(x, y, 0)),
+    ("min(x, 1)", Minimum(x, 1)),
+    ("relu(x)", Maximum(0, x)),
     ("sigmoid(x)", 1 / (1 + sp.exp(-x))),
     ("softplus(x)", sp.log(1 + sp.exp(x))),
     ("asin(x)+acos(y)+atan(z)", sp.asin(x) + sp.acos(y) + sp.atan(z)),
@@ -69,6 +70,14 @@ def test_accepts_what_a_lecturer_types(text, expected):
 ])
 def test_variables_are_ordered_x_y_z_then_x1_to_x9(text, variables):
     assert parse(text).variables == variables
+
+
+def test_max_and_min_are_sympy_max_and_min_that_build_fast():
+    f = parse("max(x, y, z, x1, x2, x3, x4, x5, x6) + min(x, 2)")
+    assert isinstance(f.expr.args[0], (sp.Max, sp.Min)) and isinstance(f.expr.args[1], (sp.Max, sp.Min))
+    assert f.latex() == r"\max\left(x, y, z, x_{1}, x_{2}, x_{3}, x_{4}, x_{5}, x_{6}\right) + \min\left(x, 2\right)"
+    assert parse("max(2, 3) x").expr == 3 * x
+    assert parse("max(x, max(y, z))").expr == Maximum(x, y, z)
 
 
 def test_numbers_are_exact_rationals():
