@@ -136,3 +136,17 @@ def test_rerun_after_a_slider_move_is_fast_and_the_figure_small():
     assert not at.exception
     assert median < 1.0          # the goal is 250 ms (see bench/); this only guards gross regressions
     assert size < 1.5e6
+
+
+def test_formula_and_point_survive_a_page_switch():
+    """Streamlit drops widget values on the first run of another page; ui.state puts them back."""
+    at = run_home()
+    at.text_input(key="f").input("x^2 + 3y^2").run()
+    at.slider(key="px").set_value(-2.5).run()
+    at.switch_page("pages/3_Autograd.py").run()
+    assert not at.exception and not at.error
+    assert at.text_input(key="f").value == "x^2 + 3y^2"
+    assert at.slider(key="px").value == -2.5
+    at.switch_page("app.py").run()
+    assert latex(at)[0] == "f(x, y) = x^{2} + 3 y^{2}"
+    assert list(table(at)["sympy"]) == ["-5", "6"]       # (2x, 6y) at (-2.5, 1)

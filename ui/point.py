@@ -6,6 +6,7 @@ import numpy as np
 import streamlit as st
 
 from gradcore import Formula
+from ui.state import keep
 
 SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 DEFAULT_POINT = 1.0
@@ -32,5 +33,68 @@ def point_sliders(formula: Formula, domain, columns: int = 2) -> np.ndarray:
         st.session_state[key] = float(min(max(current, lo), hi))
         with cols[i % len(cols)]:
             label = f"{name}₀" if not name[-1].isdigit() else f"{name[0]}{name[1:].translate(SUBSCRIPT)},₀"
-            coords.append(st.slider(label, float(lo), float(hi), key=key, step=0.01, persist_state="session"))
+            coords.append(keep(key, st.slider(label, float(lo), float(hi), key=key, step=0.01)))
+    return np.array(coords, dtype=np.float64)
+
+
+def number_key(variable: str, generation: int) -> str:
+    """Widget key of the coordinate's number input: px_n1, px_n2, … (see point_inputs)."""
+    return f"{point_key(variable)}_n{generation}"
+
+
+def _generation_key(variable: str) -> str:
+    return f"_{point_key(variable)}_n_generation"
+
+
+def _shown_key(variable: str) -> str:
+    return f"_{point_key(variable)}_n_shown"
+
+
+def _clamped(domain, index: int, value: float) -> float:
+    lo, hi = axis_range(domain, index)
+    return float(min(max(value, lo), hi))
+
+
+def set_point(formula: Formula, domain, point) -> None:
+    """Move P (for a callback such as 'step downhill'), clamped to the plot range; the number inputs follow."""
+    for i, name in enumerate(formula.variables):
+        st.session_state[point_key(name)] = _clamped(domain, i, float(point[i]))
+
+
+def _from_number(domain, index: int, variable: str, key: str) -> None:
+    typed = st.session_state.get(key)
+    if typed is not None:
+        value = _clamped(domain, index, typed)
+        st.session_state[point_key(variable)] = value
+        st.session_state[_shown_key(variable)] = value if value == typed else None   # clamped: show the new value
+
+
+def point_inputs(formula: Formula, domain) -> np.ndarray:
+    """P = (x₀, y₀, …) from a slider and a number input per variable, kept in sync (same keys as point_sliders).
+
+    The slider's key (px) holds P. When P moves by anything but the number input (the slider, a button), the
+    number input gets a fresh key (px_n1, px_n2, …) showing the new value: a browser that still holds the old
+    number then cannot send it back and undo the move (a stale echo while several reruns are in flight).
+    """
+    coords = []
+    for i, name in enumerate(formula.variables):
+        lo, hi = axis_range(domain, i)
+        key = point_key(name)
+        current = st.session_state.get(key, DEFAULT_POINT)
+        value = _clamped(domain, i, current)
+        if key not in st.session_state or value != current:   # writing every run would push stale values back
+            st.session_state[key] = value                       # into a slider that is still being moved
+        generation = st.session_state.get(_generation_key(name), 0)
+        if st.session_state.get(_shown_key(name)) != value or number_key(name, generation) not in st.session_state:
+            generation += 1                      # P moved by another widget, or the page was left: a fresh input
+            st.session_state[_generation_key(name)], st.session_state[_shown_key(name)] = generation, value
+            st.session_state[number_key(name, generation)] = value
+        n_key = number_key(name, generation)
+        label = f"{name}₀" if not name[-1].isdigit() else f"{name[0]}{name[1:].translate(SUBSCRIPT)},₀"
+        slider_col, number_col = st.columns([3, 2], vertical_alignment="bottom")
+        with slider_col:
+            coords.append(keep(key, st.slider(label, float(lo), float(hi), key=key, step=0.01)))
+        with number_col:
+            st.number_input(f"{label} exactly", float(lo), float(hi), step=0.01, format="%.4f", key=n_key,
+                            on_change=_from_number, args=(domain, i, name, n_key), label_visibility="collapsed")
     return np.array(coords, dtype=np.float64)

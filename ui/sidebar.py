@@ -11,13 +11,15 @@ import streamlit as st
 from gradcore import Formula, FormulaError, parse
 from gradcore.formula import MAX_LENGTH
 from gradcore.presets import DEFAULT, PRESETS, Preset, find_preset
+from ui.state import keep, restore_after_page_switch
 
 # Widget keys (they are URL parameters or session keys; keep them stable):
-#   f       the formula text (bound to the URL: ?f=x^2+y^2)
+#   f       the formula text (kept in the URL: ?f=x^2+y^2)
 #   preset  the preset selectbox (mirrors f)
 #   xr, yr  the plot ranges of the first and second variable
 KEY_FORMULA, KEY_PRESET, KEY_XRANGE, KEY_YRANGE = "f", "preset", "xr", "yr"
 _LAST_GOOD = "_last_good_formula"
+_URL_READ = "_formula_read_from_url"
 RANGE_LIMIT = 50.0
 PAGES_DIR = Path(__file__).resolve().parents[1] / "pages"
 
@@ -75,11 +77,25 @@ def _apply_preset() -> None:
 
 
 def _init_state() -> None:
+    """Defaults, and on a session's first run the formula from the URL (?f=…), so a shared link opens it."""
     default = PRESETS[DEFAULT]
-    if KEY_FORMULA not in st.query_params:  # a ?f=… link wins over the default
-        st.session_state.setdefault(KEY_FORMULA, default.formula)
+    if not st.session_state.get(_URL_READ):
+        st.session_state[_URL_READ] = True
+        from_url = st.query_params.get(KEY_FORMULA)
+        if from_url:
+            st.session_state[KEY_FORMULA] = from_url[:MAX_LENGTH]
+    st.session_state.setdefault(KEY_FORMULA, default.formula)
     st.session_state.setdefault(KEY_XRANGE, default.domain[:2])
     st.session_state.setdefault(KEY_YRANGE, default.domain[2:])
+
+
+def _write_url(text: str) -> None:
+    """Keep ?f=… in the address bar equal to the formula box (none for the default formula)."""
+    if text == PRESETS[DEFAULT].formula:
+        if KEY_FORMULA in st.query_params:
+            del st.query_params[KEY_FORMULA]
+    elif st.query_params.get(KEY_FORMULA) != text:
+        st.query_params[KEY_FORMULA] = text
 
 
 def _try_parse(text: str) -> tuple[Formula | None, FormulaError | None]:
@@ -99,6 +115,7 @@ def show_error(text: str, err: FormulaError) -> None:
 
 def formula_sidebar() -> Selection:
     """Render the sidebar; return the formula to use (the last good one when the text has an error)."""
+    restore_after_page_switch()
     _init_state()
     text = st.session_state.get(KEY_FORMULA, PRESETS[DEFAULT].formula)
     preset = find_preset(str(text))
@@ -109,10 +126,12 @@ def formula_sidebar() -> Selection:
         st.divider()
         st.selectbox("Preset", list(PRESETS), key=KEY_PRESET, on_change=_apply_preset, index=None,
                      placeholder="Your own formula (choose a preset…)")
-        text = st.text_input("f(x, y, …) =", key=KEY_FORMULA, max_chars=MAX_LENGTH,
-                             bind="query-params", persist_state="session",
+        # Not bind="query-params": a bound widget reads an empty URL on the first run after a page switch.
+        text = st.text_input("f(x, y, …) =", key=KEY_FORMULA, max_chars=MAX_LENGTH, persist_state="session",
                              help="Type any formula in x, y, z or x1 … x9, e.g. x^2 + 3xy, sin(x)cos(y), relu(x-1). "
                                   "Press Enter to apply.")
+        keep(KEY_FORMULA, text)
+        _write_url(text or "")
         formula, error = _try_parse(text or "")
         if error is None:
             st.session_state[_LAST_GOOD] = text
@@ -120,9 +139,9 @@ def formula_sidebar() -> Selection:
             show_error(text or "", error)
             formula, _ = _try_parse(st.session_state.get(_LAST_GOOD, PRESETS[DEFAULT].formula))
             st.caption(f"Still showing the last formula that worked: `{formula.text}`")
-        st.slider("x range", -RANGE_LIMIT, RANGE_LIMIT, key=KEY_XRANGE, step=0.5, persist_state="session")
+        keep(KEY_XRANGE, st.slider("x range", -RANGE_LIMIT, RANGE_LIMIT, key=KEY_XRANGE, step=0.5))
         if formula.n >= 2:
-            st.slider("y range", -RANGE_LIMIT, RANGE_LIMIT, key=KEY_YRANGE, step=0.5, persist_state="session")
+            keep(KEY_YRANGE, st.slider("y range", -RANGE_LIMIT, RANGE_LIMIT, key=KEY_YRANGE, step=0.5))
     return Selection(formula, _domain(), find_preset(formula.text), error)
 
 
