@@ -1,0 +1,217 @@
+"""Mini-batch gradient descent (lecture section 4.2): what the batch size does, with torch's DataLoader and torch.optim.
+
+Widget keys (session keys, kept across pages):
+  mb_model  model: "linear" (MSELoss) or "logistic" (BCEWithLogitsLoss)
+  mb_data   data source: "Synthetic" or "Upload CSV";  mb_csv  the file uploader
+  mb_n, mb_w, mb_b, mb_noise, mb_dseed   synthetic data: N, w*, b*, noise level, data seed
+  mb_bs, mb_lr, mb_ep, mb_opt, mb_seed   training: batch size, learning rate, epochs, optimizer, shuffle seed
+  mb_w0, mb_b0   the start point;  mb_tgt  the target fraction;  mb_at  the epoch where gradients are drawn
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import pandas as pd
+import streamlit as st
+
+from gradcore import minibatch as mb
+from gradcore.minibatch_figures import (
+    gradient_figure,
+    loss_by_epoch_figure,
+    loss_by_iteration_figure,
+    noise_figure,
+    trajectory_figure,
+    view_box,
+)
+from ui.sidebar import formula_sidebar
+
+st.set_page_config(page_title="Mini-batch · Gradient Lab", page_icon="∇", layout="wide")
+
+LR_OPTIONS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
+TARGETS = (0.1, 0.05, 0.02, 0.01, 0.005, 0.001)
+KEEP = "session"
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def load_data(source: tuple) -> mb.Data:
+    """("synthetic", model, n, w, b, noise, seed) or ("csv", model, raw bytes, file name) -> Data."""
+    if source[0] == "csv":
+        return mb.read_csv(source[2], source[1], source[3])
+    return mb.synthetic(*source[1:])
+
+
+@st.cache_data(max_entries=48, show_spinner="Training with torch…")
+def cached_train(source: tuple, batch_size: int, lr: float, epochs: int, optimizer: str, seed: int, start: tuple,
+                 label: str) -> mb.Run:
+    """One run, keyed on plain values: a new batch size retrains only the mini-batch run."""
+    return mb.train(load_data(source), source[1], batch_size, lr, epochs, optimizer, seed, start, label)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_grid(source: tuple, box: tuple):
+    return mb.loss_grid(load_data(source), source[1], box)
+
+
+def compare(source: tuple, settings: dict) -> mb.Comparison:
+    """The three runs (each cached on its own)."""
+    def train(_data, _model, size, lr, epochs, optimizer, seed, start, label):
+        return cached_train(source, size, lr, epochs, optimizer, seed, start, label)
+    return mb.compare(load_data(source), source[1], train_fn=train, **settings)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_noise(source: tuple, point: tuple, batch_size: int, seed: int):
+    """Per-example gradients, one epoch of batch gradients and the variance curve at `point`."""
+    data, model = load_data(source), source[1]
+    per_example = mb.per_example_grads(data, model, point)
+    batch = mb.batch_grads(data, model, point, batch_size, seed)
+    return per_example, batch, mb.noise_curve(per_example, mb.batch_sizes(data.n, batch_size), seed)
+
+
+def batch_options(n: int) -> list[int]:
+    """1, 2, 4, … below N, then N itself."""
+    return [int(b) for b in mb.batch_sizes(n)] + [n]
+
+
+def clamp_choice(key: str, options, default) -> None:
+    """Keep a remembered choice valid when its options change (e.g. a batch size above a new N)."""
+    value = st.session_state.get(key, default)
+    st.session_state[key] = value if value in options else max([o for o in options if o <= value], default=options[0])
+
+
+def data_controls(model: str) -> tuple[tuple, str | None]:
+    """The data source as a plain tuple (the cache key), and the sentence saying why an uploaded file cannot be used."""
+    kind = st.radio("Data", ["Synthetic", "Upload CSV"], key="mb_data", horizontal=True, persist_state=KEEP)
+    problem = None
+    if kind == "Upload CSV":
+        upload = st.file_uploader("CSV file (columns x, y)", type=["csv", "txt"], key="mb_csv",
+                                  help=f"A first line `x,y`, then one example per line; at most {mb.MAX_ROWS} lines. "
+                                       "For logistic regression y is 0 or 1.")
+        if upload is not None:
+            source = ("csv", model, upload.getvalue(), upload.name)
+            try:
+                load_data(source)
+                return source, None
+            except mb.DataError as err:
+                problem = f"**{upload.name} cannot be used.** {err}"
+        st.caption("Until a file is usable the page shows the synthetic data below.")
+    with st.expander("Synthetic data: N, w*, b*, noise, seed"):
+        n = st.slider("N (examples)", 20, mb.MAX_ROWS, 200, step=10, key="mb_n", persist_state=KEEP)
+        c1, c2 = st.columns(2)
+        w = c1.slider("w*", -5.0, 5.0, 2.0, step=0.1, key="mb_w", persist_state=KEEP)
+        b = c2.slider("b*", -5.0, 5.0, -1.0, step=0.1, key="mb_b", persist_state=KEEP)
+        noise = c1.slider("noise σ", 0.0, 3.0, 0.5, step=0.1, key="mb_noise", persist_state=KEEP, disabled=model != "linear",
+                          help="Linear: y = w*·x + b* + σ·ε. Logistic: y is drawn from σ(w*·x + b*), the draw is the noise.")
+        dseed = c2.number_input("data seed", 0, 10_000, 0, key="mb_dseed", persist_state=KEEP)
+    return ("synthetic", model, int(n), float(w), float(b), float(noise), int(dseed)), problem
+
+
+def training_controls(n: int) -> dict:
+    """Batch size, learning rate, epochs, optimizer, shuffle seed and start point."""
+    options = batch_options(n)
+    clamp_choice("mb_bs", options, 16)
+    bs = st.select_slider("Batch size B", options, key="mb_bs", persist_state=KEEP,
+                          help="Examples per optimizer step. B = N is full-batch gradient descent, B = 1 is stochastic.")
+    lr = st.select_slider("Learning rate (log scale)", LR_OPTIONS, value=0.05, key="mb_lr", persist_state=KEEP)
+    epochs = st.slider("Epochs", 1, 50, 20, key="mb_ep", persist_state=KEEP,
+                       help="Passes over the data. An epoch has ⌈N/B⌉ steps.")
+    c1, c2 = st.columns([3, 2])
+    optimizer = c1.selectbox("Optimizer", list(mb.OPTIMIZERS), key="mb_opt", persist_state=KEEP)
+    seed = c2.number_input("Shuffle seed", 0, 10_000, 0, key="mb_seed", persist_state=KEEP)
+    c1, c2 = st.columns(2)
+    w0 = c1.number_input("start w₀", -10.0, 10.0, -1.0, step=0.5, key="mb_w0", persist_state=KEEP)
+    b0 = c2.number_input("start b₀", -10.0, 10.0, 3.0, step=0.5, key="mb_b0", persist_state=KEEP)
+    return {"batch_size": int(bs), "lr": float(lr), "epochs": int(epochs), "optimizer": optimizer, "seed": int(seed),
+            "start": (float(w0), float(b0))}
+
+
+def cost_table(comparison: mb.Comparison, target: float) -> pd.DataFrame:
+    """Per run: steps and examples to reach the target, and where it ended."""
+    rows = []
+    for run in comparison.runs:
+        hit = run.first_below(target)
+        rows.append({"run": run.label, "steps per epoch": run.steps_per_epoch,
+                     "steps to target": "—" if hit is None else f"{hit:,}",
+                     "examples to target": "—" if hit is None else f"{int(run.examples[hit]):,}",
+                     "final loss": "diverged" if run.diverged else f"{run.losses[-1]:.4g}"})
+    return pd.DataFrame(rows)
+
+
+def show_cost(comparison: mb.Comparison, target: float) -> None:
+    """One metric per run: examples processed (gradient evaluations) until L first reached the target."""
+    names = ("Full batch", "Mini-batch", "Stochastic (B = 1)")
+    for col, run, name in zip(st.columns(3), comparison.runs, names, strict=True):
+        hit = run.first_below(target)
+        value = "not reached" if hit is None else f"{int(run.examples[hit]):,}"
+        col.metric(name, value, border=True,
+                   help=f"{run.label}: " + ("did not reach the target within the epochs run." if hit is None
+                                             else f"{hit:,} optimizer steps × {run.batch_size} examples each."))
+    st.dataframe(cost_table(comparison, target), hide_index=True, width="stretch")
+    st.caption("Each step costs B gradient evaluations. Small batches take many cheap, noisy steps: per example processed "
+               "they get close soonest, but with a fixed learning rate they keep bouncing (compare the final losses). "
+               "Full batch pays N evaluations for every careful step.")
+
+
+formula_sidebar()   # the shared formula box stays visible; this page's model does not use it
+
+st.title("Mini-batch gradient descent")
+st.caption("Lecture 4.2 · nn.Linear(1, 1) trained three times from the same start: on all N examples per step "
+           "(full batch), on B (mini-batch) and on 1 (stochastic).")
+
+controls, picture = st.columns([1, 2.6], gap="medium")
+with controls:
+    model = st.radio("Model", list(mb.MODELS), format_func=lambda m: mb.MODELS[m].label, key="mb_model", persist_state=KEEP)
+    training_box = st.container()       # drawn above the data controls, filled once N is known
+    source, problem = data_controls(model)
+    data = load_data(source)
+    with training_box:
+        settings = training_controls(data.n)
+
+comparison = compare(source, settings)
+ws, bs, Z = cached_grid(source, view_box(comparison))
+mini = comparison.mini
+with picture:
+    if problem:
+        st.error(problem + " The page shows the synthetic data until then.", icon=":material/description:")
+    st.latex(mb.MODELS[model].formula)
+    st.plotly_chart(trajectory_figure(ws, bs, Z, comparison,
+                                      f"Paths of (w, b) on the loss surface · {settings['optimizer']}, lr = {settings['lr']:g}, "
+                                      f"{settings['epochs']} epochs"), key="mb_fig_paths")
+    st.caption(f"Data: {data.source}. Full batch takes {comparison.full.steps} smooth steps, the mini-batch run "
+               f"{mini.steps:,} wobbling ones, B = 1 {comparison.sgd.steps:,} zig-zagging ones: the same number of epochs.")
+    for run in comparison.distinct_runs:
+        if run.diverged:
+            st.warning(f"{run.label} diverged after {run.epochs} epoch(s): lower the learning rate.",
+                       icon=":material/warning:")
+    if not comparison.optimum.exists:
+        st.info("A threshold on x splits the classes (or there is only one class): the loss keeps falling as |w| or |b| "
+                "grows and has no minimum, so the target is measured from L = 0.")
+
+st.subheader("Cost: examples processed until the loss reaches the target")
+fraction = st.select_slider("Target: L ≤ L* + fraction × (L(start) − L*)", TARGETS, value=0.01, key="mb_tgt",
+                            format_func=lambda f: f"{f:.1%}", persist_state=KEEP)
+target = comparison.target(fraction)
+show_cost(comparison, target)
+
+left, right = st.columns(2, gap="medium")
+left.plotly_chart(loss_by_iteration_figure(comparison, target, "Loss against iteration"), key="mb_fig_iter")
+right.plotly_chart(loss_by_epoch_figure(comparison, target, "Loss against epoch"), key="mb_fig_epoch")
+
+st.subheader("Gradient noise: why the paths wobble")
+epochs_run = mini.epochs
+clamp_choice("mb_at", list(range(epochs_run + 1)), 0)
+at = st.slider("Look at the gradients at the end of epoch (of the mini-batch run)", 0, max(epochs_run, 1),
+               key="mb_at", disabled=epochs_run == 0)
+point = mini.at_epoch(at)
+per_example, batch, curve = cached_noise(source, point, mini.batch_size, settings["seed"])
+left, right = st.columns(2, gap="medium")
+left.plotly_chart(gradient_figure(batch, curve.full_gradient, per_example, curve.spread(mini.batch_size),
+                                  f"Gradients at (w, b) = ({point[0]:.2f}, {point[1]:.2f}), B = {mini.batch_size}"),
+                  key="mb_fig_grads")
+right.plotly_chart(noise_figure(curve, mini.batch_size, "Spread of the batch gradient against B"), key="mb_fig_noise")
+st.caption(f"σ² = {curve.sigma2:.4g} is the spread of single-example gradients around ∇L. A batch of B examples drawn "
+           "without replacement averages them: its variance is σ²/B · (N − B)/(N − 1), so 4× the batch halves the wobble.")
+
+with st.expander("The PyTorch loop that ran (gradcore.minibatch.train)"):
+    st.code(inspect.getsource(mb.make_loader) + "\n\n" + inspect.getsource(mb.train), language="python")
