@@ -1,0 +1,448 @@
+"""Gradient descent: torch.optim's optimizers on f from a start point, step by step (lecture section 4, worked example).
+
+Widget keys (stable; session state, kept across pages):
+  opt            the optimizer, torch.optim's class name (gradcore.optimizers' registry); choosing one resets lr
+  lr, lr_s       the learning rate: its exact number input, and its log-scale slider (kept in sync)
+  steps          the number of steps, 1 … 50,000
+  sx, sy, sz, sx1 …   the start point x₀, one slider per variable (a click on the map sets them too)
+  h_<optimizer>_<name>[_0|_1]   the optimizer's hyperparameters, e.g. h_adam_eps, h_adam_betas_0; h_reset resets them
+  cmp            up to three more optimizers run from the same start, each with its default lr and hyperparameters
+  ax_h, ax_v     the plane drawn for three or more variables
+  scrub          the step t shown up close
+  worked         the button that loads the lecture's worked example;  csv, code_dl  the downloads
+  fig_map        the map; a click on it chooses the start point
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from gradcore.codegen import descent_script
+from gradcore.descent import Trajectory, descend
+from gradcore.descent_figures import (
+    RUN_COLORS,
+    RunPath,
+    click_grid,
+    coordinates_figure,
+    loss_figure,
+    path_curve_figure,
+    path_map_figure,
+    path_surface_figure,
+    step_curve_figure,
+    step_figure,
+)
+from gradcore.figures import sample_grid
+from gradcore.optimizers import NAMES, get_optimizer
+from gradcore.presets import PRESETS
+from gradcore.runs import (
+    grad_norms,
+    log_every,
+    log_grid,
+    log_table,
+    nearest_minimum,
+    nearest_on_log_grid,
+    step_table,
+    step_view,
+    step_window,
+    trajectory_csv,
+)
+from ui.point import axis_range
+from ui.sidebar import KEY_FORMULA, KEY_XRANGE, KEY_YRANGE, formula_sidebar, load_formula
+
+st.set_page_config(page_title="Gradient descent · Gradient Lab", page_icon="∇", layout="wide")
+
+KEEP = "session"
+DEFAULT_OPTIMIZER, DEFAULT_STEPS, MAX_STEPS = "Adam", 1_000, 50_000
+LR_LOW = 1e-5
+DEFAULT_START = {"x": -4.0}          # the lecture's start (−4, 0); every other coordinate starts at 0
+WORKED = {"preset": "Himmelblau", "optimizer": "Adam", "lr": 1e-3, "start": (-4.0, 0.0), "steps": 20_000}
+KEY_MAP = "fig_map"
+MAP_RESOLUTION, SURFACE_RESOLUTION = 120, 80     # samples per side (a projector shows no difference beyond)
+
+
+# ---------------------------------------------------------------- cached computation (keyed on plain values)
+
+@st.cache_data(max_entries=32, show_spinner="Running torch.optim's update rule…")
+def cached_run(text: str, optimizer: str, lr: float, steps: int, start: tuple, hyper: tuple) -> Trajectory:
+    """descend() from one start, every step recorded; hyper is the sorted (name, value) items."""
+    return descend(load_formula(text), optimizer, start, lr, steps, **dict(hyper))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def cached_grid(text: str, domain: tuple, point: tuple | None, axes: tuple, resolution: int = MAP_RESOLUTION):
+    return sample_grid(load_formula(text), domain, resolution=resolution, point=point, axes=axes)
+
+
+# ---------------------------------------------------------------- keys and callbacks
+
+def start_key(variable: str) -> str:
+    return f"s{variable}"
+
+
+def hyper_key(optimizer: str, name: str, index: int | None = None) -> str:
+    return f"h_{optimizer.lower()}_{name}" + ("" if index is None else f"_{index}")
+
+
+def lr_options(spec) -> list[float]:
+    """The slider's log grid: 1e-5 … 1 (or the optimizer's larger upper end, e.g. Adadelta's 100)."""
+    return log_grid(LR_LOW, max(1.0, spec.lr_range[1]))
+
+
+def set_lr(value: float) -> None:
+    st.session_state["lr"] = float(value)
+
+
+def on_optimizer() -> None:
+    """A new optimizer starts from its own default learning rate (torch's)."""
+    set_lr(get_optimizer(st.session_state["opt"]).lr)
+
+
+def on_lr_slider() -> None:
+    set_lr(st.session_state["lr_s"])
+
+
+def reset_hypers(optimizer: str) -> None:
+    spec = get_optimizer(optimizer)
+    for hp in spec.hypers:
+        if hp.type is tuple:
+            for i in range(2):
+                st.session_state[hyper_key(spec.name, hp.name, i)] = float(hp.default[i])
+        else:
+            st.session_state[hyper_key(spec.name, hp.name)] = hp.default
+
+
+def load_worked_example() -> None:
+    """The lecture's run: torch.optim.Adam([x], lr=1e-3) on Himmelblau from (−4, 0), 20,000 steps."""
+    preset = PRESETS[WORKED["preset"]]
+    st.session_state[KEY_FORMULA] = preset.formula
+    st.session_state[KEY_XRANGE], st.session_state[KEY_YRANGE] = preset.domain[:2], preset.domain[2:]
+    st.session_state["opt"] = WORKED["optimizer"]
+    reset_hypers(WORKED["optimizer"])
+    set_lr(WORKED["lr"])
+    st.session_state["steps"] = WORKED["steps"]
+    for name, value in zip(("x", "y"), WORKED["start"], strict=True):
+        st.session_state[start_key(name)] = value
+    st.session_state["scrub"] = 0
+
+
+def start_from_click(variables: tuple[str, ...], axes: tuple[int, ...], domain) -> None:
+    """Callback of the map: the clicked point becomes the start (its coordinates in the plotted plane)."""
+    event = st.session_state.get(KEY_MAP) or {}
+    points = (event.get("selection") or {}).get("points") or []
+    if not points or points[0].get("x") is None:
+        return
+    clicked = (points[0]["x"], points[0].get("y"))
+    for axis, value in zip(axes, clicked, strict=False):
+        lo, hi = axis_range(domain, axis)
+        if value is not None:
+            st.session_state[start_key(variables[axis])] = float(min(max(round(float(value), 4), lo), hi))
+
+
+# ---------------------------------------------------------------- controls
+
+def optimizer_control():
+    st.session_state.setdefault("opt", DEFAULT_OPTIMIZER)
+    name = st.selectbox("Optimizer (torch.optim)", NAMES, key="opt", on_change=on_optimizer, persist_state=KEEP,
+                        format_func=lambda n: get_optimizer(n).display_name,
+                        help="Choosing an optimizer sets the learning rate to its torch default.")
+    return get_optimizer(name)
+
+
+def lr_control(spec) -> float:
+    """A log-scale slider and an exact number input for the learning rate, kept in sync."""
+    grid = lr_options(spec)
+    lr = float(st.session_state.get("lr", spec.lr))
+    set_lr(min(max(lr, grid[0]), grid[-1]))
+    st.session_state["lr_s"] = nearest_on_log_grid(grid, st.session_state["lr"])
+    slider_col, number_col = st.columns([3, 2], vertical_alignment="bottom")
+    slider_col.select_slider("Learning rate γ (log scale)", grid, key="lr_s", on_change=on_lr_slider, persist_state=KEEP,
+                             format_func=lambda v: f"{v:g}")
+    return number_col.number_input("γ exactly", grid[0], grid[-1], key="lr", step=1e-4, format="%g", persist_state=KEEP,
+                                   help="Any value; the slider shows the nearest point of its grid.")
+
+
+def start_controls(f, domain) -> tuple[float, ...]:
+    """x₀: one slider per variable, clamped to the plot ranges."""
+    cols = st.columns(min(f.n, 2))
+    start = []
+    for i, name in enumerate(f.variables):
+        lo, hi = axis_range(domain, i)
+        key = start_key(name)
+        st.session_state[key] = float(min(max(st.session_state.get(key, DEFAULT_START.get(name, 0.0)), lo), hi))
+        start.append(cols[i % len(cols)].slider(f"start {name}", float(lo), float(hi), key=key, step=0.01, persist_state=KEEP))
+    return tuple(float(v) for v in start)
+
+
+def _float_widget(label: str, key: str, default: float, ui_range: tuple, log_scale: bool, help: str) -> float:
+    """A slider over powers of ten (eps), a linear slider, or a number input when the default is off the slider's grid."""
+    lo, hi = ui_range
+    st.session_state.setdefault(key, float(default))
+    if log_scale:
+        options = sorted({*log_grid(lo, hi, (1,)), float(default)})
+        st.session_state[key] = nearest_on_log_grid(options, st.session_state[key])
+        return st.select_slider(label, options, key=key, format_func=lambda v: f"{v:g}", help=help, persist_state=KEEP)
+    step = 10.0 ** np.floor(np.log10((hi - lo) / 100))
+    if abs((default - lo) / step - round((default - lo) / step)) < 1e-6:
+        digits = max(0, int(-np.log10(step)))
+        return st.slider(label, float(lo), float(hi), key=key, step=float(step), format=f"%.{digits}f", help=help,
+                         persist_state=KEEP)
+    return st.number_input(label, float(lo), float(hi), key=key, format="%g", help=help, persist_state=KEEP)
+
+
+def hyper_controls(spec) -> dict:
+    """The optimizer's hyperparameters, widgets generated from the registry, torch's defaults."""
+    values = {}
+    for hp in spec.hypers:
+        if hp.type is bool:
+            st.session_state.setdefault(hyper_key(spec.name, hp.name), bool(hp.default))
+            values[hp.name] = st.checkbox(hp.name, key=hyper_key(spec.name, hp.name), help=hp.help, persist_state=KEEP)
+        elif hp.type is tuple:
+            cols = st.columns(2)
+            values[hp.name] = tuple(
+                _float_widget_in(cols[i], f"{hp.name}[{i}]  ${hp.symbol[i]}$", hyper_key(spec.name, hp.name, i),
+                                 hp.default[i], hp.ui_range[i], hp.log_scale, hp.help) for i in range(2))
+        else:
+            values[hp.name] = _float_widget(f"{hp.name}  ${hp.symbol}$", hyper_key(spec.name, hp.name), hp.default,
+                                            hp.ui_range, hp.log_scale, hp.help)
+    st.button("Reset to torch's defaults", key="h_reset", on_click=reset_hypers, args=(spec.name,))
+    return values
+
+
+def _float_widget_in(col, *args) -> float:
+    with col:
+        return _float_widget(*args)
+
+
+def compare_control(spec) -> list[str]:
+    """Up to three more optimizers; the chosen optimizer itself is not among the options."""
+    options = [n for n in NAMES if n != spec.name]
+    st.session_state["cmp"] = [n for n in st.session_state.get("cmp", []) if n in options][:3]
+    return st.multiselect("Compare with (same start, each with its default lr)", options, key="cmp", max_selections=3,
+                          persist_state=KEEP, placeholder="up to three optimizers")
+
+
+def plane(f) -> tuple[int, ...]:
+    """The plotted coordinates: (x,) for one variable, (x, y) for two, two chosen ones for more."""
+    if f.n <= 2:
+        return tuple(range(f.n))
+    c1, c2 = st.columns(2)
+    h = c1.selectbox("Map: horizontal axis", f.variables, index=0, key="ax_h")
+    v = c2.selectbox("vertical axis", [n for n in f.variables if n != h], index=0, key="ax_v")
+    return f.variables.index(h), f.variables.index(v)
+
+
+def plane_domain(domain, axes) -> tuple[float, float, float, float]:
+    return (*axis_range(domain, axes[0]), *axis_range(domain, axes[1]))
+
+
+# ---------------------------------------------------------------- rendering
+
+def fmt_number(v: float, digits: int = 4) -> str:
+    """Fixed decimals for ordinary numbers, scientific notation for a diverging run's huge ones."""
+    return f"{v:.{digits}f}" if abs(v) < 1e5 else f"{v:.3g}"
+
+
+def fmt_point(p, digits: int = 4) -> str:
+    return "(" + ", ".join(fmt_number(v, digits) for v in p) + ")"
+
+
+def label_of(name: str, lr: float) -> str:
+    return f"{name}, γ = {lr:g}"
+
+
+def show_outcome(run: Trajectory, minima) -> None:
+    """Where the run ended, and the known minimum it reached (for presets with published minima)."""
+    if not len(run.steps):
+        return
+    x = run.points[-1]
+    wide = 5 if len(x) <= 2 else 9
+    cols = st.columns([wide, 3, 3])
+    cols[0].metric("final point", fmt_point(x), help=f"x at step {int(run.steps[-1]):,}: {tuple(float(v) for v in x)}")
+    cols[1].metric("f there", f"{run.losses[-1]:.4g}")
+    cols[2].metric("|∇f| there", f"{grad_norms(run)[-1]:.3g}")
+    near = nearest_minimum(x, minima) if run.ok else None
+    if near is not None:
+        cols = st.columns([wide, 3, 3])
+        cols[0].metric("known minimum reached" if near.reached else "nearest known minimum", fmt_point(near.minimum),
+                       help="The published minima of this preset; reached means closer than 0.001.")
+        cols[1].metric("distance to it", f"{near.distance:.2g}")
+
+
+def summary_table(runs: list[tuple[str, Trajectory]], minima) -> pd.DataFrame:
+    rows = []
+    for label, run in runs:
+        near = nearest_minimum(run.points[-1], minima) if len(run.steps) else None
+        rows.append({"run": label, "steps": f"{int(run.steps[-1]):,}" if len(run.steps) else "0",
+                     "final point": fmt_point(run.points[-1]) if len(run.steps) else "—",
+                     "f": f"{run.losses[-1]:.4g}" if len(run.steps) else "—",
+                     "nearest known minimum": fmt_point(near.minimum) if near else "—",
+                     "distance": f"{near.distance:.2g}" if near else "—",
+                     "status": "diverged" if not run.ok else ("reached" if near and near.reached else "ok")})
+    return pd.DataFrame(rows)
+
+
+def show_step(f, run: Trajectory, axes, domain) -> None:
+    """The scrubbed step up close: the arrows, and the numbers per coordinate."""
+    view = step_view(run, st.session_state["scrub"])
+    left, right = st.columns([5, 6], gap="medium")
+    if f.n == 1:
+        half = step_window(view, (0,), 0.05 * (domain[1] - domain[0]))
+        xs = np.linspace(view.x[0] - half, view.x[0] + half, 161)
+        fig = step_curve_figure(xs, f.value(xs[:, None]), view.x[0], view.f, view.grad[0],
+                                None if view.step is None else view.step[0],
+                                None if view.momentum is None else view.momentum[0], f.variables[0],
+                                f"Step {view.t:,} up close")
+    else:
+        a = list(axes)
+        lo, hi = axis_range(domain, axes[0])
+        half = step_window(view, axes, 0.05 * (hi - lo))
+        cx, cy = view.x[a]
+        local = sample_grid(f, (cx - half, cx + half, cy - half, cy + half), resolution=41, point=view.x, axes=axes)
+        fig = step_figure(local, view.x[a], view.grad[a], None if view.step is None else view.step[a],
+                          None if view.momentum is None else view.momentum[a], f"Step {view.t:,} up close")
+    left.plotly_chart(fig, key="fig_step")
+    with right:
+        m = st.columns(3)
+        m[0].metric("f(xₜ)", f"{view.f:.6g}")
+        m[1].metric("|Δx|", f"{np.linalg.norm(view.step):.3g}" if view.step is not None else "—",
+                    help="The length of the step taken from xₜ to xₜ₊₁.")
+        m[2].metric("angle(Δx, −∇f)", f"{view.angle:.1f}°" if view.angle is not None else "—",
+                    help="0° for plain gradient descent: it steps straight down the gradient.")
+        st.dataframe(step_table(view, f.variables).style.format("{:.4g}", subset=list(f.variables), na_rep="—"), hide_index=True,
+                     width="stretch", height="content")
+        st.caption("The arrows: Δx at its true length; −∇f and the momentum as directions only. "
+                   + step_explanation(run.optimizer, view, f.n))
+
+
+def step_explanation(optimizer: str, view, n: int) -> str:
+    if view.step is None:
+        return "This is the last step of the run: there is no next step to show."
+    if view.adaptive_rate is not None and n == 1:
+        return (f"In one variable every step goes along −f′ or against it; {optimizer} changes its length: "
+                f"the step size is {view.adaptive_formula}, not γ.")
+    if view.adaptive_rate is not None:
+        return (f"{optimizer} divides each coordinate by its own running size of the gradient, so its step size "
+                f"{view.adaptive_formula} differs per coordinate and the step leaves the direction of −∇f. "
+                "Plain gradient descent uses the same γ for every coordinate.")
+    if view.momentum is not None:
+        return "The momentum is a running sum of past gradients: the step follows it, not the gradient of this step alone."
+    return "Without momentum or adaptive scaling the step is −γ∇f: the step size Δx/(−g) is γ in every coordinate."
+
+
+# ---------------------------------------------------------------- the page
+
+sel = formula_sidebar()
+f = sel.formula
+
+st.header("Gradient descent: follow −∇f with torch.optim")
+st.caption("Each step computes f(xₜ), calls backward() for ∇f(xₜ) and lets the optimizer move x. "
+           "The numbers are torch.optim's own update rules, in float64; the code below reproduces them.")
+
+controls, picture = st.columns([2, 3], gap="medium")
+with controls:
+    st.button("Load the lecture's worked example", key="worked", on_click=load_worked_example, icon=":material/school:",
+              width="stretch", help="torch.optim.Adam([x], lr=1e-3) on Himmelblau from (−4, 0) for 20,000 steps.")
+    st.caption("Himmelblau · Adam · γ = 0.001 · start (−4, 0) · 20,000 steps")
+    spec = optimizer_control()
+    lr = lr_control(spec)
+    st.session_state.setdefault("steps", DEFAULT_STEPS)
+    steps = int(st.number_input("Steps", 1, MAX_STEPS, key="steps", step=100, persist_state=KEEP))
+    start = start_controls(f, sel.domain)
+    with st.expander(f"Hyperparameters of {spec.name} (torch's defaults)"):
+        hyper = hyper_controls(spec)
+    compare = compare_control(spec)
+
+try:
+    values = spec.resolve(hyper)
+except ValueError as err:
+    st.error(f"**These hyperparameters cannot be used:** {err}", icon=":material/tune:")
+    st.stop()
+
+runs = [(label_of(spec.name, lr), cached_run(f.text, spec.name, lr, steps, start, tuple(sorted(values.items()))))]
+for name in compare:
+    other = get_optimizer(name)
+    runs.append((label_of(other.name, other.lr),
+                 cached_run(f.text, other.name, other.lr, steps, start, tuple(sorted(other.defaults.items())))))
+run = runs[0][1]
+preset = sel.preset
+minima = [m for m in (preset.minima if preset else ()) if len(m) == f.n]
+
+last = int(run.steps[-1]) if len(run.steps) else 0
+st.session_state["scrub"] = min(max(int(st.session_state.get("scrub", 0)), 0), last)
+t = st.session_state["scrub"]
+x_t = run.points[min(t, len(run.steps) - 1)] if len(run.steps) else None
+
+with picture:
+    axes = plane(f)
+    paths = [RunPath.of(r, label, RUN_COLORS[i], axes) for i, (label, r) in enumerate(runs)]
+    if f.n == 1:
+        xs = np.linspace(sel.domain[0], sel.domain[1], 301)
+        fx = f.value(xs[:, None])
+        fig = path_curve_figure(xs, fx, paths, (start[0], float(f.value(np.array(start)))),
+                                [(m[0], float(f.value(np.array(m)))) for m in minima],
+                                None if x_t is None else (x_t[0], float(f.value(x_t))), f.variables[0],
+                                "The path on f · click the curve to start there")
+    else:
+        pdom = plane_domain(sel.domain, axes)
+        grid = cached_grid(f.text, pdom, tuple(run.points[-1]) if f.n > 2 and len(run.steps) else None, axes)
+        others = ", ".join(f"{f.variables[i]} = {run.points[-1][i]:.3g}" for i in range(f.n) if i not in axes) if len(run.steps) else ""
+        title = "Path on the level curves · click to start there" if f.n == 2 else f"Slice through the end ({others}), path projected"
+        fig = path_map_figure(grid, paths, [start[i] for i in axes], [[m[i] for i in axes] for m in minima],
+                              None if x_t is None else x_t[list(axes)], click_grid(pdom), title)
+    st.plotly_chart(fig, key=KEY_MAP, on_select=partial(start_from_click, f.variables, axes, sel.domain), selection_mode="points",
+                    config={"displayModeBar": False})
+
+for label, r in runs:
+    if not r.ok:
+        shown = f"the path ends at step {int(r.steps[-1]):,}, the last finite one" if len(r.steps) else "there is no path to draw"
+        st.warning(f"**{label}:** {r.message} ({shown}.)", icon=":material/warning:")
+
+show_outcome(run, minima)
+if len(runs) > 1:
+    st.dataframe(summary_table(runs, minima), hide_index=True, width="stretch")
+
+left, right = st.columns(2, gap="medium")
+if f.n == 2:        # the surface is WebGL, the costliest chart to redraw: it does not follow the scrubber
+    zs = f.value(np.array(minima)) if minima else []
+    left.plotly_chart(path_surface_figure(cached_grid(f.text, pdom, None, axes, SURFACE_RESOLUTION), paths,
+                                          (*start, float(f.value(np.array(start)))),
+                                          [(*m, z) for m, z in zip(minima, zs, strict=True)],
+                                          title="The path on the surface z = f(x, y)"), key="fig_surface")
+elif len(run.steps):
+    every_coordinate = RunPath.of(run, runs[0][0], RUN_COLORS[0], range(f.n))
+    left.plotly_chart(coordinates_figure(every_coordinate, f.variables, t, f"The coordinates of xₜ ({runs[0][0]})"),
+                      key="fig_coords")
+right.plotly_chart(loss_figure(paths, t, "f and |∇f| along the way"), key="fig_loss")
+
+if len(run.steps):
+    st.subheader("One step up close")
+    st.slider("Step t", 0, max(last, 1), key="scrub", disabled=last == 0,
+              help="The step xₜ → xₜ₊₁ of the first run: the gradient, the step actually taken, and the momentum.")
+    show_step(f, run, axes, sel.domain)
+
+every = log_every(steps)
+rule, log = st.columns([1, 1], gap="large")
+with rule:
+    st.subheader(f"The update rule of {spec.name}")
+    st.latex(spec.latex({"lr": lr, **values}))
+    st.caption("γ is the learning rate; gₜ = ∇f(xₜ₋₁), with steps counted from 1 as torch.optim counts them.")
+with log:
+    st.subheader(f"The log, every {every:,} steps")
+    if len(run.steps):
+        table = log_table(run, f.variables, every)
+        styled = table.style.format({"step": "{:d}", **dict.fromkeys(f.variables, lambda v: fmt_number(v, 6)),
+                                     "f": "{:.4g}", "|∇f|": "{:.3g}"})
+        st.dataframe(styled, hide_index=True, width="stretch", height="content")
+        st.download_button("Download the whole trajectory (CSV)", lambda: trajectory_csv(run, f.variables),
+                           file_name="trajectory.csv", mime="text/csv", key="csv", on_click="ignore",
+                           icon=":material/download:")
+
+with st.expander("Show the PyTorch code: it prints this log"):
+    script = descent_script(f, spec.name, start, lr, steps, values, spec.defaults, print_every=every)
+    st.code(script, language="python")
+    st.download_button("Download the script", script, file_name="gradient_descent.py", mime="text/x-python",
+                       key="code_dl", on_click="ignore", icon=":material/download:")
