@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from gradcore import Formula
 from ui.state import keep
+
+_INPUTS_PAGE = "_point_inputs_page"
 
 SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 DEFAULT_POINT = 1.0
@@ -29,8 +32,10 @@ def point_sliders(formula: Formula, domain, columns: int = 2) -> np.ndarray:
     for i, name in enumerate(formula.variables):
         lo, hi = axis_range(domain, i)
         key = point_key(name)
-        current = st.session_state.get(key, DEFAULT_POINT)
-        st.session_state[key] = float(min(max(current, lo), hi))
+        current = st.session_state.get(key)
+        clamped = float(min(max(DEFAULT_POINT if current is None else current, lo), hi))
+        if current != clamped:  # write only when needed: a write each run fights a slider being dragged
+            st.session_state[key] = clamped
         with cols[i % len(cols)]:
             label = f"{name}₀" if not name[-1].isdigit() else f"{name[0]}{name[1:].translate(SUBSCRIPT)},₀"
             coords.append(keep(key, st.slider(label, float(lo), float(hi), key=key, step=0.01)))
@@ -55,13 +60,20 @@ def _clamped(domain, index: int, value: float) -> float:
     return float(min(max(value, lo), hi))
 
 
-def set_point(formula: Formula, domain, point) -> None:
-    """Move P (for a callback such as 'step downhill'), clamped to the plot range; the number inputs follow."""
-    for i, name in enumerate(formula.variables):
-        st.session_state[point_key(name)] = _clamped(domain, i, float(point[i]))
+def set_point(formula: Formula, domain, point) -> np.ndarray:
+    """Move P (for a callback such as 'step downhill'), clamped to the plot range; the number inputs follow.
+
+    Returns the point set (different from `point` where it was clamped).
+    """
+    clamped = np.array([_clamped(domain, i, float(point[i])) for i in range(formula.n)])
+    for name, value in zip(formula.variables, clamped, strict=True):
+        st.session_state[point_key(name)] = float(value)
+    return clamped
 
 
 def _from_number(domain, index: int, variable: str, key: str) -> None:
+    if key != number_key(variable, st.session_state.get(_generation_key(variable), 0)):
+        return      # an input of an older generation, echoed by a browser that has not seen the new one yet
     typed = st.session_state.get(key)
     if typed is not None:
         value = _clamped(domain, index, typed)
@@ -69,14 +81,24 @@ def _from_number(domain, index: int, variable: str, key: str) -> None:
         st.session_state[_shown_key(variable)] = value if value == typed else None   # clamped: show the new value
 
 
+def _page_changed() -> bool:
+    """True on the first point_inputs of a page after another page ran (Streamlit then resets number inputs)."""
+    ctx = get_script_run_ctx()
+    page = ctx.page_script_hash if ctx is not None else ""
+    changed = st.session_state.get(_INPUTS_PAGE) != page
+    st.session_state[_INPUTS_PAGE] = page
+    return changed
+
+
 def point_inputs(formula: Formula, domain) -> np.ndarray:
     """P = (x₀, y₀, …) from a slider and a number input per variable, kept in sync (same keys as point_sliders).
 
     The slider's key (px) holds P. When P moves by anything but the number input (the slider, a button), the
-    number input gets a fresh key (px_n1, px_n2, …) showing the new value: a browser that still holds the old
-    number then cannot send it back and undo the move (a stale echo while several reruns are in flight).
+    number input gets a fresh key (px_n1, px_n2, …) showing the new value, and only the newest key may move P:
+    a browser that still holds an older input cannot send its number back and undo the move (a stale echo while
+    several reruns are in flight, e.g. arrow keys held down on the slider).
     """
-    coords = []
+    coords, fresh = [], _page_changed()
     for i, name in enumerate(formula.variables):
         lo, hi = axis_range(domain, i)
         key = point_key(name)
@@ -85,8 +107,8 @@ def point_inputs(formula: Formula, domain) -> np.ndarray:
         if key not in st.session_state or value != current:   # writing every run would push stale values back
             st.session_state[key] = value                       # into a slider that is still being moved
         generation = st.session_state.get(_generation_key(name), 0)
-        if st.session_state.get(_shown_key(name)) != value or number_key(name, generation) not in st.session_state:
-            generation += 1                      # P moved by another widget, or the page was left: a fresh input
+        if fresh or st.session_state.get(_shown_key(name)) != value or number_key(name, generation) not in st.session_state:
+            generation += 1                      # P moved by another widget, or another page ran: a fresh input
             st.session_state[_generation_key(name)], st.session_state[_shown_key(name)] = generation, value
             st.session_state[number_key(name, generation)] = value
         n_key = number_key(name, generation)

@@ -1,0 +1,632 @@
+"""Where descent ends: critical points, basins of attraction, and the three levers (start point, learning rate, momentum).
+
+Critical points solve ∇f(x) = 0.  Newton's method on that equation, x ← x − H⁻¹∇f with H the Hessian,
+converges to minima, maxima and saddle points alike, so one batch of Newton runs from a grid of starts
+finds them all; each is then classified by the eigenvalues of H (gradcore.calculus.classify).
+A singular H (a degenerate point such as the monkey saddle) is inverted only where its eigenvalues are
+not zero, so the method slows down there instead of failing.
+
+A basin of attraction is the set of starts from which an optimizer ends in one minimum: a grid of
+starts runs at once through descend() and each end point is matched to the nearest minimum.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from gradcore.calculus import classify
+from gradcore.descent import Progress, Trajectory, descend
+from gradcore.formula import Formula
+from gradcore.optimizers import get_optimizer
+
+NOT_CONVERGED, DIVERGED, UNDEFINED = -1, -2, -3
+OUTCOMES = {NOT_CONVERGED: "not converged", DIVERGED: "diverged", UNDEFINED: "f undefined at the start"}
+KIND_ORDER = ("minimum", "saddle", "maximum", "undecided")
+KIND_PREFIX = {"saddle": "S", "maximum": "M", "undecided": "D"}
+
+NEWTON_STEPS = 60                 # Newton iterations from every start (quadratic convergence needs < 10)
+NEWTON_STARTS = {1: 400, 2: 60}   # starts per axis for one and two variables
+NEWTON_STARTS_ND = 2000           # random starts in the box for three variables or more
+STEP_CAP = 0.25                   # a Newton step is at most this fraction of the range
+GRADIENT_RTOL = 1e-8              # |∇f| ≤ this × the typical |∇f| on the range counts as zero
+SAME_POINT_RTOL = 1e-4            # points closer than this × the range are one point
+MAX_CRITICAL = 500                # the list stops here (a curve of critical points has infinitely many)
+MATCH_FRACTION = 0.02             # an end point within this × the range of a minimum reached it
+DIVERGE_RTOL = 1e-6               # a final loss above the start's by this much: the run diverged
+
+
+# ---------------------------------------------------------------- critical points
+
+@dataclass(frozen=True)
+class CriticalPoint:
+    """A point where ∇f = 0, with f there and the second-derivative test's verdict."""
+
+    name: str                       # "A", "B", … for minima; "S1", "M1", "D1" for saddles, maxima, undecided
+    point: tuple[float, ...]
+    value: float
+    kind: str                       # "minimum", "maximum", "saddle" or "undecided"
+    eigenvalues: tuple[float, ...]  # of the Hessian there
+    degenerate: bool = False        # H has a zero eigenvalue: the kind comes from f around the point, not from H
+
+
+@dataclass(frozen=True)
+class CriticalPoints:
+    """Every critical point found in the box lows ≤ x ≤ highs, minima first."""
+
+    points: tuple[CriticalPoint, ...]
+    lows: tuple[float, ...]
+    highs: tuple[float, ...]
+    truncated: bool = False         # more than MAX_CRITICAL were found (e.g. a curve of minima)
+
+    def of_kind(self, kind: str) -> tuple[CriticalPoint, ...]:
+        """The critical points of one kind."""
+        return tuple(p for p in self.points if p.kind == kind)
+
+    @property
+    def minima(self) -> tuple[CriticalPoint, ...]:
+        return self.of_kind("minimum")
+
+    def counts(self) -> dict[str, int]:
+        """{kind: how many}, for every kind found."""
+        return {k: len(self.of_kind(k)) for k in KIND_ORDER if self.of_kind(k)}
+
+
+def box(domain, n: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """The plotted box in n variables: x uses the x range, every other variable the y range."""
+    lows = (domain[0],) + (domain[2],) * (n - 1)
+    highs = (domain[1],) + (domain[3],) * (n - 1)
+    return tuple(map(float, lows)), tuple(map(float, highs))
+
+
+def newton_starts(lows, highs) -> np.ndarray:
+    """Starts for Newton's method: a grid for one or two variables, seeded random points for more."""
+    lows, highs, n = np.asarray(lows, float), np.asarray(highs, float), len(lows)
+    if n <= 2:
+        axes = [np.linspace(lo, hi, NEWTON_STARTS[n]) for lo, hi in zip(lows, highs, strict=True)]
+        return np.stack(np.meshgrid(*axes), axis=-1).reshape(-1, n)
+    return np.random.default_rng(0).uniform(lows, highs, size=(NEWTON_STARTS_ND, n))
+
+
+def newton_step(g: np.ndarray, H: np.ndarray, cap: float) -> np.ndarray:
+    """Δx = −H⁻¹∇f (H⁺, the inverse on H's non-zero eigenvalues, where H is singular), |Δx| capped at `cap`."""
+    step = np.empty_like(g)
+    solved = np.zeros(len(g), dtype=bool)
+    if g.shape[1] <= 2:
+        solved = _solve_small(g, H, step)
+    if not solved.all():
+        step[~solved] = _pseudo_step(g[~solved], H[~solved])
+    length = np.linalg.norm(step, axis=-1, keepdims=True)
+    return step * np.minimum(1.0, cap / np.maximum(length, 1e-300))
+
+
+def _solve_small(g: np.ndarray, H: np.ndarray, step: np.ndarray) -> np.ndarray:
+    """Δx = −H⁻¹∇f in closed form for 1×1 and 2×2 H, written into step where H is well conditioned; returns where."""
+    if g.shape[1] == 1:
+        h = H[:, 0, 0]
+        ok = np.abs(h) > 0
+        step[ok, 0] = -g[ok, 0] / h[ok]
+        return ok
+    a, b, c = H[:, 0, 0], H[:, 0, 1], H[:, 1, 1]
+    det = a * c - b * b
+    scale = np.maximum(np.maximum(np.abs(a), np.abs(b)), np.abs(c))
+    ok = np.abs(det) > 1e-12 * scale * scale
+    d = np.where(ok, det, 1.0)
+    step[:, 0] = -(c * g[:, 0] - b * g[:, 1]) / d
+    step[:, 1] = -(a * g[:, 1] - b * g[:, 0]) / d
+    return ok
+
+
+def _pseudo_step(g: np.ndarray, H: np.ndarray) -> np.ndarray:
+    """Δx = −H⁺∇f with H = V diag(w) Vᵀ inverted only on eigenvalues that are not (relatively) zero."""
+    w, V = np.linalg.eigh(H)
+    big = np.abs(w) > 1e-12 * np.abs(w).max(axis=-1, keepdims=True)
+    c = np.einsum("bij,bi->bj", V, g)
+    c = np.where(big, c / np.where(big, w, 1.0), 0.0)
+    return -np.einsum("bij,bj->bi", V, c)
+
+
+def _finite_rows(*arrays: np.ndarray) -> np.ndarray:
+    """(B,) True where every entry of each (B, …) array is finite."""
+    return np.logical_and.reduce([np.isfinite(a.reshape(len(a), -1)).all(axis=1) for a in arrays])
+
+
+def newton(formula: Formula, x: np.ndarray, lows, highs, steps: int = NEWTON_STEPS) -> np.ndarray:
+    """Newton's method on ∇f = 0 from every row of x; rows that leave the box or meet NaN become NaN.
+
+    A row stops moving once its step is below 1e-13 of the range (converged), so the work shrinks as rows converge.
+    """
+    lows, highs = np.asarray(lows, float), np.asarray(highs, float)
+    span = float(np.max(highs - lows))
+    x = np.array(x, dtype=np.float64)
+    active = np.isfinite(x).all(axis=1)
+    for _ in range(steps):
+        live = np.flatnonzero(active)
+        if not live.size:
+            break
+        g, H = formula.gradient(x[live]), formula.hessian(x[live])
+        ok = _finite_rows(g, H)
+        x[live[~ok]], active[live[~ok]] = np.nan, False
+        live, g, H = live[ok], g[ok], H[ok]
+        step = newton_step(g, H, STEP_CAP * span)
+        x[live] += step
+        outside = ((x[live] < lows - 0.1 * span) | (x[live] > highs + 0.1 * span)).any(axis=1)
+        x[live[outside]], active[live[outside]] = np.nan, False
+        active[live[np.abs(step).max(axis=1) < 1e-13 * span]] = False
+    return x
+
+
+def _gradient_scale(formula: Formula, starts: np.ndarray) -> float:
+    """The median |∇f| over the starts: what 'large' means for this f on this range."""
+    with np.errstate(all="ignore"):
+        norms = np.linalg.norm(formula.gradient(starts), axis=-1)
+    norms = norms[np.isfinite(norms)]
+    return float(np.median(norms)) if norms.size else 1.0
+
+
+def _distinct(points: np.ndarray, tol: float, limit: int) -> list[int]:
+    """Indices of points at least tol apart (in every coordinate's largest difference); a sweep along x1."""
+    _, first = np.unique(np.round(points / tol), axis=0, return_index=True)
+    order = first[np.argsort(points[first, 0], kind="stable")]
+    kept: list[int] = []
+    kept_x: list[float] = []
+    for i in order:
+        near = kept[bisect.bisect_left(kept_x, points[i, 0] - tol):]
+        if near and np.abs(points[near] - points[i]).max(axis=1).min() <= tol:
+            continue
+        kept.append(int(i))
+        kept_x.append(float(points[i, 0]))
+        if len(kept) > limit:
+            break
+    return kept
+
+
+def critical_points(formula: Formula, lows, highs, starts: np.ndarray | None = None) -> CriticalPoints:
+    """Every x in the box with ∇f(x) = 0 that Newton's method reaches from a grid of starts, classified by H(x)."""
+    lows, highs = tuple(map(float, lows)), tuple(map(float, highs))
+    starts = newton_starts(lows, highs) if starts is None else np.asarray(starts, dtype=np.float64)
+    span = max(h - lo for lo, h in zip(lows, highs, strict=True))
+    x = newton(formula, starts, lows, highs)
+    inside = np.isfinite(x).all(axis=1) & ((x >= np.array(lows) - 1e-9 * span) & (x <= np.array(highs) + 1e-9 * span)).all(axis=1)
+    x = x[inside]
+    gnorm = np.linalg.norm(formula.gradient(x), axis=-1)
+    zero = np.isfinite(gnorm) & (gnorm <= GRADIENT_RTOL * max(_gradient_scale(formula, starts), 1e-300))
+    x = x[zero]
+    kept = _distinct(x, SAME_POINT_RTOL * span, 4 * MAX_CRITICAL)
+    points = _named(formula, x[kept], span)
+    return CriticalPoints(points[:MAX_CRITICAL], lows, highs, len(points) > MAX_CRITICAL)
+
+
+def probe_kind(formula: Formula, point: np.ndarray, radius: float, directions: int = 32) -> str:
+    """Where the Hessian test cannot decide: compare f on a small sphere around the point with f there.
+
+    Lower and higher values both: a (degenerate) saddle; only higher: a minimum; only lower: a maximum.
+    """
+    n = len(point)
+    if n == 1:
+        u = np.array([[1.0], [-1.0]])
+    elif n == 2:
+        t = np.linspace(0, 2 * np.pi, directions, endpoint=False)
+        u = np.stack([np.cos(t), np.sin(t)], axis=1)
+    else:
+        u = np.random.default_rng(1).normal(size=(directions * n, n))
+        u = np.concatenate([np.eye(n), -np.eye(n), u / np.linalg.norm(u, axis=1, keepdims=True)])
+    f0 = float(formula.value(point))
+    around = formula.value(point + radius * u) - f0
+    tiny = 1e-12 * max(abs(f0), float(np.nanmax(np.abs(around), initial=0.0)), 1e-300)
+    if not np.isfinite(around).all() or not np.isfinite(f0):
+        return "undecided"
+    lower, higher = (around < -tiny).any(), (around > tiny).any()
+    if lower and higher:
+        return "saddle"
+    return "minimum" if higher and not lower else "maximum" if lower and not higher else "undecided"
+
+
+def _named(formula: Formula, xs: np.ndarray, span: float) -> tuple[CriticalPoint, ...]:
+    """Classify each point by H (by f around it where H cannot decide), sort (minima first, then by f), name them."""
+    values, hessians = formula.value(xs), formula.hessian(xs)
+    rows = []
+    for x, v, H in zip(xs, values, hessians, strict=True):
+        c = classify(H)
+        degenerate = c.kind == "undecided"
+        kind = probe_kind(formula, x, 1e-3 * span) if degenerate else c.kind
+        rows.append((KIND_ORDER.index(kind), float(v), tuple(float(t) for t in x), kind, c.eigenvalues, degenerate))
+    rows.sort(key=lambda r: r[:3])
+    counter = dict.fromkeys(KIND_ORDER, 0)
+    out = []
+    for _, v, x, kind, eig, degenerate in rows:
+        counter[kind] += 1
+        k = counter[kind]
+        name = minimum_name(k - 1) if kind == "minimum" else f"{KIND_PREFIX[kind]}{k}"
+        out.append(CriticalPoint(name, x, v, kind, eig, degenerate))
+    return tuple(out)
+
+
+def minimum_name(i: int) -> str:
+    """A, B, …, Z, then A2, B2, … : short labels for the map and the table."""
+    letter, lap = chr(ord("A") + i % 26), i // 26
+    return letter if lap == 0 else f"{letter}{lap + 1}"
+
+
+@dataclass(frozen=True)
+class PublishedMatch:
+    """A minimum from the literature and the critical point found there, if any."""
+
+    published: tuple[float, ...]
+    found: CriticalPoint | None
+    distance: float
+
+
+def match_published(found: CriticalPoints, published, tol: float | None = None) -> tuple[PublishedMatch, ...]:
+    """For each published minimum, the found minimum nearest to it, if within tol (default 1e-4 × the range)."""
+    span = max(h - lo for lo, h in zip(found.lows, found.highs, strict=True))
+    tol = 1e-4 * max(span, 1.0) if tol is None else tol
+    minima = found.minima
+    out = []
+    for p in published:
+        d = [math.dist(p, m.point) for m in minima]
+        i = int(np.argmin(d)) if d else -1
+        ok = i >= 0 and d[i] <= tol
+        out.append(PublishedMatch(tuple(p), minima[i] if ok else None, d[i] if d else math.inf))
+    return tuple(out)
+
+
+# ---------------------------------------------------------------- end points -> outcomes
+
+def match_radius(minima: np.ndarray, span: float) -> float:
+    """How close an end point must be to a minimum to count as there: MATCH_FRACTION of the range,
+    less where minima are closer together than four times that."""
+    radius = MATCH_FRACTION * span
+    if len(minima) > 1:
+        d = np.linalg.norm(minima[:, None, :] - minima[None, :, :], axis=-1)
+        radius = min(radius, 0.25 * float(d[~np.eye(len(minima), dtype=bool)].min()))
+    return radius
+
+
+def outcomes(ends: np.ndarray, minima: np.ndarray, radius: float, diverged_at: np.ndarray | None = None) -> np.ndarray:
+    """Per end point: the index of the minimum within `radius`, else NOT_CONVERGED; DIVERGED / UNDEFINED from diverged_at."""
+    ends = np.asarray(ends, dtype=np.float64).reshape(-1, np.shape(ends)[-1])
+    labels = np.full(len(ends), NOT_CONVERGED, dtype=np.int16)
+    best = np.full(len(ends), np.inf)
+    for i, m in enumerate(np.asarray(minima, dtype=np.float64).reshape(-1, ends.shape[1])):
+        d = np.linalg.norm(ends - m, axis=1)
+        closer = (d <= radius) & (d < best)
+        labels[closer], best[closer] = i, d[closer]
+    if diverged_at is not None:
+        labels[diverged_at > 0] = DIVERGED
+        labels[diverged_at == 0] = UNDEFINED
+    return labels
+
+
+def outcome_name(label: int, minima: tuple[CriticalPoint, ...]) -> str:
+    """'A (3, 2)', 'diverged', 'not converged', …"""
+    if label >= 0:
+        m = minima[label]
+        return f"{m.name} ({', '.join(f'{v:.3g}' for v in m.point)})"
+    return OUTCOMES[label]
+
+
+# ---------------------------------------------------------------- optimizer settings
+
+def with_momentum(optimizer: str, momentum: float) -> dict:
+    """The hyperparameters that carry 'momentum' for this optimizer: μ for SGD and RMSprop, β₁ for the Adam family."""
+    spec = get_optimizer(optimizer)
+    names = {hp.name for hp in spec.hypers}
+    if "momentum" in names:
+        return {"momentum": float(momentum)}
+    if "betas" in names:
+        return {"betas": (float(momentum), float(spec.defaults["betas"][1]))}
+    return {}
+
+
+def has_momentum(optimizer: str) -> bool:
+    """Whether the optimizer has a momentum-like hyperparameter (momentum or β₁)."""
+    return bool(with_momentum(optimizer, 0.0))
+
+
+# ---------------------------------------------------------------- basins of attraction
+
+@dataclass(frozen=True)
+class BasinMap:
+    """Each start of a grid coloured by where descent from it ends: labels[j, i] for the start (xs[i], ys[j])."""
+
+    xs: np.ndarray
+    ys: np.ndarray
+    labels: np.ndarray          # (k, m): index into `minima`, or NOT_CONVERGED, DIVERGED, UNDEFINED
+    ends: np.ndarray            # (k, m, 2) the last finite points
+    minima: tuple[CriticalPoint, ...]
+    radius: float
+    optimizer: str
+    lr: float
+    steps: int
+    hyper: dict
+    message: str                # descend()'s sentence about diverged or unusable starts, "" if none
+
+    def share(self, label: int) -> float:
+        """The fraction of starts with this outcome."""
+        return float((self.labels == label).mean())
+
+
+def grid_starts(domain, resolution: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """xs (m,), ys (m,) and the starts (m·m, 2) of a resolution × resolution grid on the domain, row by row in y."""
+    xs = np.linspace(domain[0], domain[1], resolution)
+    ys = np.linspace(domain[2], domain[3], resolution)
+    return xs, ys, np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
+
+
+def basins(formula: Formula, minima: tuple[CriticalPoint, ...], domain, optimizer: str, lr: float, steps: int,
+           resolution: int = 150, callback: Progress | None = None, **hyper) -> BasinMap:
+    """Run the optimizer from every start of a resolution² grid at once; label each start by the minimum it reaches."""
+    if formula.n != 2:
+        raise ValueError(f"A basin map needs a function of two variables; f has {formula.n}.")
+    xs, ys, starts = grid_starts(domain, resolution)
+    traj = descend(formula, optimizer, starts, lr, steps, record_every=max(steps, 1), callback=callback, **hyper)
+    at = np.asarray(minima_array(minima)).reshape(-1, 2)
+    radius = match_radius(at, max(domain[1] - domain[0], domain[3] - domain[2]))
+    labels = outcomes(traj.x, at, radius, traj.diverged_at)
+    return BasinMap(xs, ys, labels.reshape(resolution, resolution), traj.x.reshape(resolution, resolution, 2), tuple(minima),
+                    radius, traj.optimizer, lr, steps, traj.hyper, traj.message)
+
+
+def minima_array(minima: tuple[CriticalPoint, ...]) -> np.ndarray:
+    """The minima's coordinates as an (m, n) array."""
+    return np.array([m.point for m in minima], dtype=np.float64)
+
+
+# ---------------------------------------------------------------- lever 1: the start point
+
+@dataclass(frozen=True)
+class RidgePair:
+    """Two starts close together on either side of a basin boundary, and where descent takes each."""
+
+    starts: tuple[tuple[float, float], tuple[float, float]]
+    labels: tuple[int, int]
+    distance: float
+    paths: tuple[Trajectory, Trajectory]
+
+
+def boundary_pairs(basin_map: BasinMap) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Neighbouring grid starts ((j, i), (j', i')) that reach two different minima."""
+    L, pairs = basin_map.labels, []
+    for dj, di in ((0, 1), (1, 0)):
+        a, b = L[: L.shape[0] - dj, : L.shape[1] - di], L[dj:, di:]
+        for j, i in zip(*np.nonzero((a >= 0) & (b >= 0) & (a != b)), strict=True):
+            pairs.append(((int(j), int(i)), (int(j + dj), int(i + di))))
+    return pairs
+
+
+def _grid_point(basin_map: BasinMap, ji: tuple[int, int]) -> np.ndarray:
+    return np.array([basin_map.xs[ji[1]], basin_map.ys[ji[0]]])
+
+
+def pick_ridges(basin_map: BasinMap, count: int = 3) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Up to `count` boundary pairs between different pairs of minima (the longest boundaries first), each the one nearest the centre."""
+    groups: dict[tuple[int, int], list] = {}
+    for a, b in boundary_pairs(basin_map):
+        key = tuple(sorted((int(basin_map.labels[a]), int(basin_map.labels[b]))))
+        groups.setdefault(key, []).append((a, b))
+    centre = np.array([basin_map.xs.mean(), basin_map.ys.mean()])
+    out = []
+    for key in sorted(groups, key=lambda k: (-len(groups[k]), k))[:count]:
+        a, b = min(groups[key], key=lambda p: float(np.linalg.norm(_grid_point(basin_map, p[0]) - centre)))
+        out.append((_grid_point(basin_map, a), _grid_point(basin_map, b)))
+    return out
+
+
+def _ends(formula: Formula, starts: np.ndarray, basin_map: BasinMap) -> np.ndarray:
+    """The outcome labels of descent from these starts with the basin map's optimizer settings."""
+    traj = descend(formula, basin_map.optimizer, starts, basin_map.lr, basin_map.steps,
+                   record_every=max(basin_map.steps, 1), **basin_map.hyper)
+    return outcomes(traj.x, minima_array(basin_map.minima).reshape(-1, 2), basin_map.radius, traj.diverged_at)
+
+
+def refine_pair(formula: Formula, a: np.ndarray, b: np.ndarray, basin_map: BasinMap, rounds: int = 2,
+                points: int = 17) -> tuple[np.ndarray, np.ndarray]:
+    """Narrow a and b (reaching different minima) to two starts `points`^rounds times closer that still do."""
+    for _ in range(rounds):
+        t = np.linspace(0.0, 1.0, points)[:, None]
+        line = a + t * (b - a)
+        labels = _ends(formula, line, basin_map)
+        split = [k for k in range(points - 1) if labels[k] >= 0 and labels[k + 1] >= 0 and labels[k] != labels[k + 1]]
+        if not split:
+            break
+        a, b = line[split[0]], line[split[0] + 1]
+    return a, b
+
+
+def start_lever(formula: Formula, basin_map: BasinMap, count: int = 3, path_points: int = 300) -> tuple[RidgePair, ...]:
+    """Pairs of nearby starts on either side of a ridge between basins, with the full path from each."""
+    out = []
+    for a, b in pick_ridges(basin_map, count):
+        a, b = refine_pair(formula, a, b, basin_map)
+        every = max(1, basin_map.steps // path_points)
+        traj = descend(formula, basin_map.optimizer, np.stack([a, b]), basin_map.lr, basin_map.steps,
+                       record_every=every, **basin_map.hyper)
+        labels = outcomes(traj.x, minima_array(basin_map.minima).reshape(-1, 2), basin_map.radius, traj.diverged_at)
+        paths = tuple(_one_start(traj, k) for k in range(2))
+        out.append(RidgePair((tuple(a), tuple(b)), (int(labels[0]), int(labels[1])), float(np.linalg.norm(a - b)), paths))
+    return tuple(out)
+
+
+def _one_start(traj: Trajectory, k: int) -> Trajectory:
+    """Start k of a batch run as a single-start Trajectory."""
+    state = {name: v[:, k] for name, v in traj.state.items()}
+    return Trajectory(traj.points[:, k], traj.losses[:, k], traj.grads[:, k], state, traj.steps, traj.optimizer, traj.lr, traj.hyper)
+
+
+# ---------------------------------------------------------------- lever 2: the learning rate
+
+@dataclass(frozen=True)
+class LRSweep:
+    """Final loss and outcome of one optimizer from one start for each learning rate of a log range."""
+
+    lrs: np.ndarray
+    final_losses: np.ndarray    # inf where the run overflowed
+    labels: np.ndarray          # outcome per lr (index into minima, NOT_CONVERGED or DIVERGED)
+    start_loss: float
+    minima: tuple[CriticalPoint, ...]
+    optimizer: str
+    steps: int
+    limit: float | None         # 2 / λ_max of H at `limit_at` (plain gradient descent's stability limit)
+    limit_at: int | None        # index of the minimum the limit belongs to
+
+    @property
+    def diverged(self) -> np.ndarray:
+        return self.labels == DIVERGED
+
+    @property
+    def first_diverged(self) -> float | None:
+        """The smallest learning rate that diverged."""
+        return float(self.lrs[self.diverged].min()) if self.diverged.any() else None
+
+
+def stability_limit(formula: Formula, minimum) -> float | None:
+    """2 / λ_max(H(x*)): gradient descent x ← x − lr ∇f converges to x* only for lr below it."""
+    eig = np.linalg.eigvalsh(formula.hessian(np.asarray(minimum, dtype=np.float64)))
+    top = float(eig.max()) if np.all(np.isfinite(eig)) else math.nan
+    return 2.0 / top if top > 0 else None
+
+
+def sweep_range(limit: float | None, count: int = 31) -> np.ndarray:
+    """A log range of learning rates: two decades below the stability limit to one above it (1e-4 … 1 without one)."""
+    if limit is None or not np.isfinite(limit):
+        return np.logspace(-4, 0, count)
+    centre = math.log10(limit)
+    return np.logspace(centre - 2, centre + 1, count)
+
+
+def _final(traj: Trajectory) -> tuple[float, bool]:
+    """The last loss, and whether the run overflowed or went undefined."""
+    return (float(traj.losses[-1]) if traj.ok else math.inf), not traj.ok
+
+
+def lr_sweep(formula: Formula, x0, minima: tuple[CriticalPoint, ...], lrs, steps: int, optimizer: str = "SGD",
+             span: float = 1.0, **hyper) -> LRSweep:
+    """Run the optimizer from x0 once per learning rate; diverged = overflow, or a final loss above the start's.
+
+    Every label is UNDEFINED (and nothing runs) when f is not defined at x0.
+    """
+    x0 = np.asarray(x0, dtype=np.float64)
+    at = minima_array(minima).reshape(-1, x0.size)
+    radius = match_radius(at, span)
+    start_loss = float(formula.value(x0))
+    losses, labels = [], []
+    for lr in lrs:
+        if not math.isfinite(start_loss):
+            losses.append(math.nan)
+            labels.append(UNDEFINED)
+            continue
+        traj = descend(formula, optimizer, x0, float(lr), steps, record_every=max(steps, 1), **hyper)
+        loss, blew_up = _final(traj)
+        grew = loss > start_loss + DIVERGE_RTOL * max(abs(start_loss), 1e-12)
+        losses.append(loss)
+        labels.append(DIVERGED if blew_up or grew else int(outcomes(traj.x[None], at, radius)[0]))
+    limit, limit_at = _limit_for(formula, x0, at, np.array(labels))
+    return LRSweep(np.asarray(lrs, dtype=np.float64), np.array(losses), np.array(labels, dtype=np.int16), start_loss,
+                   tuple(minima), get_optimizer(optimizer).name, steps, limit, limit_at)
+
+
+def _limit_for(formula: Formula, x0: np.ndarray, minima: np.ndarray, labels: np.ndarray) -> tuple[float | None, int | None]:
+    """The stability limit at the minimum the small learning rates reach (else the minimum nearest x0)."""
+    if not len(minima):
+        return None, None
+    reached = labels[labels >= 0]
+    i = int(reached[0]) if reached.size else int(np.linalg.norm(minima - x0, axis=1).argmin())
+    return stability_limit(formula, minima[i]), i
+
+
+# ---------------------------------------------------------------- lever 3: momentum
+
+@dataclass(frozen=True)
+class MomentumDemo:
+    """A function with a shallow local minimum, a start above it, and settings where momentum rolls through."""
+
+    preset: str
+    start: tuple[float, float]
+    lr: float
+    momentum: float
+    steps: int
+
+
+MOMENTUM_DEMO = MomentumDemo("Tilted double well", (2.0, 0.5), 0.02, 0.9, 500)
+
+
+@dataclass(frozen=True)
+class MomentumRace:
+    """Plain SGD and SGD with momentum from the same start: both paths and where each ends."""
+
+    plain: Trajectory
+    heavy: Trajectory
+    labels: tuple[int, int]
+    minima: tuple[CriticalPoint, ...]
+
+
+def momentum_lever(formula: Formula, minima: tuple[CriticalPoint, ...], start, lr: float, momentum: float, steps: int,
+                   span: float) -> MomentumRace:
+    """SGD without and with momentum (the heavy ball: b ← μ b + ∇f, x ← x − lr b) from the same start."""
+    plain = descend(formula, "SGD", start, lr, steps)
+    heavy = descend(formula, "SGD", start, lr, steps, momentum=momentum)
+    at = minima_array(minima).reshape(-1, formula.n)
+    radius = match_radius(at, span)
+    labels = tuple(DIVERGED if not t.ok else int(outcomes(t.x[None], at, radius)[0]) for t in (plain, heavy))
+    return MomentumRace(plain, heavy, labels, tuple(minima))
+
+
+# ---------------------------------------------------------------- saddle points
+
+@dataclass(frozen=True)
+class SaddleDemo:
+    """A saddle, a start on its stable axis, and the direction in which a hair's offset escapes."""
+
+    preset: str
+    saddle: tuple[float, float]
+    start: tuple[float, float]
+    direction: tuple[float, float]
+
+
+SADDLE_DEMOS = {
+    "Saddle": SaddleDemo("Saddle", (0.0, 0.0), (1.0, 0.0), (0.0, 1.0)),
+    "Monkey saddle": SaddleDemo("Monkey saddle", (0.0, 0.0), (1.0, 0.0), (0.0, 1.0)),
+}
+
+
+@dataclass(frozen=True)
+class Escape:
+    """Gradient descent from a saddle's stable axis and from a hair off it: how the offset grows."""
+
+    saddle: np.ndarray
+    eigenvalues: tuple[float, ...]     # of H at the saddle
+    on_axis: Trajectory
+    off_axis: Trajectory
+    eps: float                         # the initial offset
+    deviation: np.ndarray              # |(x_t − saddle) · u| of the off-axis run, t = 0 … (u the escape direction)
+    radius: float                      # escaped = deviation ≥ radius
+    escape_step: int | None            # the first step the off-axis run escaped, None if it did not within the run
+    growth: float | None               # 1 + lr |λ_min| per step, when H has a negative eigenvalue
+    predicted_step: int | None         # ⌈ln(radius/eps) / ln(growth)⌉
+
+    def predicted(self) -> np.ndarray | None:
+        """eps · growth^t, the deviation the negative eigenvalue predicts."""
+        if self.growth is None:
+            return None
+        return self.eps * self.growth ** np.arange(len(self.deviation), dtype=np.float64)
+
+
+def escape(formula: Formula, demo: SaddleDemo, lr: float, steps: int, eps: float = 1e-6, radius: float = 1.0) -> Escape:
+    """Plain gradient descent from demo.start and from demo.start + eps·direction; when does the second escape?"""
+    s, u = np.array(demo.saddle, dtype=np.float64), np.array(demo.direction, dtype=np.float64)
+    u = u / np.linalg.norm(u)
+    x0 = np.array(demo.start, dtype=np.float64)
+    on_axis = descend(formula, "SGD", x0, lr, steps)
+    off_axis = descend(formula, "SGD", x0 + eps * u, lr, steps)
+    deviation = np.abs((off_axis.points - s) @ u)
+    out = np.flatnonzero(deviation >= radius)
+    eig = tuple(float(v) for v in np.linalg.eigvalsh(formula.hessian(s)))
+    lam = min(eig)
+    growth = 1.0 + lr * abs(lam) if lam < -1e-12 and lr > 0 else None
+    predicted = math.ceil(math.log(radius / eps) / math.log(growth)) if growth else None
+    return Escape(s, eig, on_axis, off_axis, eps, deviation, radius, int(off_axis.steps[out[0]]) if out.size else None,
+                  growth, predicted)

@@ -1,0 +1,184 @@
+"""Gradient and partial derivatives: partials as slopes, the gradient field, second-order partials and f_xy = f_yx.
+
+Lecture section 2.  Widget keys (stable; session state):
+  px, py, …      the point P (sliders, shared with the other pages)
+  px_n1, px_n2, … its number inputs (a fresh key whenever P moves by another widget; see ui.point)
+  ax_h, ax_v     the two variables plotted for three or more variables
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from gradcore.figures import curve_with_tangent_figure, gradient_field_figure, sample_grid
+from gradcore.partials import (
+    axis_slice,
+    gradient_field,
+    latex,
+    order_text,
+    partial_name,
+    partial_text,
+    second_order,
+)
+from ui.point import axis_range, point_inputs
+from ui.sidebar import formula_sidebar
+
+st.set_page_config(page_title="Gradient · Gradient Lab", page_icon="∇", layout="wide")
+
+FIELD_ARROWS = 17     # arrows per side of the gradient field
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def cached_grid(text: str, domain: tuple, point: tuple | None, axes: tuple[int, int]):
+    from ui.sidebar import load_formula
+    return sample_grid(load_formula(text), domain, point=point, axes=axes)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def cached_field(text: str, domain: tuple, point: tuple | None, axes: tuple[int, int]):
+    from ui.sidebar import load_formula
+    return gradient_field(load_formula(text), domain, point, axes, FIELD_ARROWS)
+
+
+def num(v: float, digits: int = 6) -> str:
+    if np.isnan(v):
+        return "undefined"
+    return f"{v:.{digits}g}" if np.isfinite(v) else ("∞" if v > 0 else "−∞")
+
+
+def short(v: float) -> str:
+    """num() for a metric: a dash where there is no number."""
+    return "—" if np.isnan(v) else num(v)
+
+
+def tex(v: float, digits: int = 6) -> str:
+    """num() for LaTeX."""
+    if np.isnan(v):
+        return r"\text{undefined}"
+    return num(v, digits).replace("∞", r"\infty").replace("−", "-")
+
+
+def pmatrix(rows) -> str:
+    return r"\begin{pmatrix} " + r" \\ ".join(" & ".join(r) for r in rows) + r" \end{pmatrix}"
+
+
+sel = formula_sidebar()
+f = sel.formula
+names = f.variables
+
+st.header("Gradient and partial derivatives")
+st.caption("A partial derivative is the slope of f along one axis, the other variables held fixed. "
+           "The gradient collects them: ∇f = (∂f/∂x, ∂f/∂y, …).")
+
+controls, readout = st.columns([5, 6], gap="large")
+with controls:
+    P = point_inputs(f, sel.domain)
+    axes = (0, 1) if f.n >= 2 else (0, 0)
+    if f.n >= 3:
+        c1, c2 = st.columns(2)
+        h = c1.selectbox("Plot the plane of", names, index=0, key="ax_h")
+        v = c2.selectbox("and", [n for n in names if n != h], index=0, key="ax_v")
+        axes = (names.index(h), names.index(v))
+
+so = second_order(f, P)
+value, grad = float(f.value(P)), so.gradient
+with readout:
+    m = st.columns(min(f.n + 1, 4))
+    m[0].metric("f(P)", short(value))
+    for i in range(f.n):
+        m[(i + 1) % len(m)].metric(f"∂f/∂{names[i]} at P", short(grad[i]))
+    if not np.isfinite(value):
+        st.error(f"f is not defined at P = ({', '.join(num(c) for c in P)}): a logarithm or root of a negative number, "
+                 "or a division by zero. Move P; the plots leave gaps where f is undefined.", icon=":material/block:")
+    elif not np.all(np.isfinite(grad)):
+        st.warning("A partial derivative is not finite at P (a vertical tangent or a kink): move P.", icon=":material/warning:")
+
+for i, s in enumerate(f.symbols):
+    st.latex(rf"{partial_name(f, i)} = \frac{{\partial f}}{{\partial {latex(s)}}} = {latex(f.gradient_exprs[i])}"
+             rf" \quad\Rightarrow\quad {partial_name(f, i)}(P) = {tex(grad[i])}")
+
+st.subheader("Partial derivatives are slopes")
+cols = st.columns(2 if f.n >= 2 else 1, gap="medium")
+for col, axis in zip(cols, sorted(set(axes)), strict=True):
+    lo, hi = axis_range(sel.domain, axis)
+    cut = axis_slice(f, P, axis, lo, hi)
+    fixed = ", ".join(f"{n} = {P[k]:.3g}" for k, n in enumerate(names) if k != axis)
+    col.plotly_chart(curve_with_tangent_figure(cut.coords, cut.values, cut.at, cut.value, cut.slope, None, names[axis], "f",
+                                               f"Along {names[axis]}" + (f" ({fixed} fixed)" if fixed else "")
+                                               + f": slope ∂f/∂{names[axis]} = {num(cut.slope, 4)}"),
+                     key=f"fig_slice_{axis}")
+
+if f.n >= 2:
+    st.subheader("The gradient field")
+    point = tuple(P) if f.n > 2 else None
+    grid, field = cached_grid(f.text, sel.domain, point, axes), cached_field(f.text, sel.domain, point, axes)
+    spacing = min(sel.domain[1] - sel.domain[0], sel.domain[3] - sel.domain[2]) / FIELD_ARROWS
+    picture, words = st.columns([3, 2], gap="large")
+    picture.plotly_chart(gradient_field_figure(grid, field.x, field.y, field.gx, field.gy, field.magnitude,
+                                               [P[axes[0]], P[axes[1]]], spacing, "∇f on a grid over the level curves"),
+                         key="fig_field")
+    with words:
+        st.markdown("Each arrow is ∇f at its centre. All arrows have the **same length**, so only their direction "
+                    "shows; their shade and thickness tell |∇f| (the legend gives each band), so a steep region "
+                    "does not swamp the picture.\n\n"
+                    "- Every arrow crosses the level curves **at a right angle**.\n"
+                    "- Arrows point **uphill**: towards larger f. Gradient descent walks against them.\n"
+                    "- Where ∇f = 0 (minima, maxima, saddles) the arrows turn around.")
+        if f.n > 2:
+            st.caption("The arrows show the part of ∇f in the plotted plane; "
+                       + ", ".join(f"{n} = {P[k]:.3g}" for k, n in enumerate(names) if k not in axes) + ".")
+
+st.subheader("Second-order partial derivatives")
+st.caption("f_xy means: differentiate by x first, then by y, so f_xy = ∂/∂y (∂f/∂x). Each one below is differentiated "
+           "in its own order by sympy (nothing is mirrored), so f_xy = f_yx is a real check.")
+symbolic, numeric = st.columns([1, 1], gap="large")
+with symbolic:
+    places = st.columns(3) if f.n > 2 else [st.container()]     # three or more variables: a grid, row i, column j
+    for i in range(f.n):
+        for j in range(f.n):
+            places[j % len(places)].latex(rf"{partial_name(f, i, j)} = {latex(so.exprs[i][j])} = {tex(so.sympy[i, j])}")
+with numeric:
+    rows = [(i, j) for i in range(f.n) for j in range(f.n)]
+    st.dataframe(pd.DataFrame({
+        "partial": [partial_text(f, i, j) for i, j in rows],
+        "order": [order_text(f, i, j) for i, j in rows],
+        "sympy at P": [f"{so.sympy[i, j]:.12g}" for i, j in rows],
+        "torch at P": [f"{so.torch[i, j]:.12g}" for i, j in rows],
+    }), hide_index=True, width="stretch")
+    st.caption("torch: torch.autograd.functional.hessian(f, P), H[i][j] = ∂/∂x_j (∂f/∂x_i).")
+
+if f.n >= 2:
+    st.markdown("**Is f_xy = f_yx?** Schwarz's (Clairaut's) theorem: if both mixed partials exist and are **continuous "
+                "near P**, they are equal at P. Without continuity they can differ.")
+if not np.isfinite(value):
+    st.markdown("f is not defined at P, so neither are its derivatives: move P.")
+for pair in so.pairs if np.isfinite(value) else ():
+    a, b = partial_text(f, pair.i, pair.j), partial_text(f, pair.j, pair.i)
+    same = "the same expression" if pair.identical else "different expressions"
+    if pair.equal_at_point:
+        st.success(f"{a}(P) = {num(pair.sympy_ij, 12)} and {b}(P) = {num(pair.sympy_ji, 12)}: equal "
+                   f"(torch: {num(pair.torch_ij, 12)} and {num(pair.torch_ji, 12)}); sympy finds {same}.", icon=":material/check_circle:")
+    elif not (np.isfinite(pair.sympy_ij) and np.isfinite(pair.sympy_ji)):
+        st.warning(f"{a} or {b} cannot be evaluated at P (sympy gives {num(pair.sympy_ij)} and {num(pair.sympy_ji)}): "
+                   "their formulas divide by zero here, so the check needs a limit. Move P a little.", icon=":material/warning:")
+    else:
+        st.error(f"{a}(P) = {num(pair.sympy_ij, 12)} but {b}(P) = {num(pair.sympy_ji, 12)}: the mixed partials are "
+                 "not both continuous near P.", icon=":material/cancel:")
+
+st.markdown("**The Hessian at P and the second-derivative test**")
+hess, verdict = st.columns([1, 1], gap="large")
+with hess:
+    st.latex(r"H(P) = " + pmatrix([[tex(so.sympy[i, j]) for j in range(f.n)] for i in range(f.n)]))
+with verdict:
+    if so.critical:
+        st.latex(r"\lambda = " + ", ".join(tex(e) for e in so.classification.eigenvalues))
+        st.info(f"∇f(P) = 0, so P is a critical point. **{so.classification.kind.capitalize()}**: "
+                f"{so.classification.sentence}", icon=":material/explore:")
+    elif np.isfinite(value):
+        st.markdown(f"∇f(P) ≠ 0 (|∇f(P)| = {num(so.grad_norm)}): P is not a critical point, so it is "
+                    "none of minimum, maximum or saddle; the test applies only where ∇f = 0.")
+        if sel.preset and sel.preset.minima:
+            st.caption("Known minima of this preset, to move P to: "
+                       + "; ".join("(" + ", ".join(f"{c:g}" for c in p) + ")" for p in sel.preset.minima) + ".")

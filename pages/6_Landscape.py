@@ -1,0 +1,383 @@
+"""Landscape: local minima, saddle points, basins of attraction and the three levers (lecture section 5).
+
+Widget keys (stable; session state, kept across pages):
+  px, py, …        the start point of the learning-rate sweep (the point P, shared with the other pages)
+  ls_opt, ls_lr    the basin map's optimizer and learning rate
+  ls_mu            its momentum: μ for SGD and RMSprop, β₁ for the Adam family
+  ls_steps, ls_res steps per start and starts per side of the basin grid
+  lm_lr, lm_mu     the momentum lever: learning rate and momentum of the heavy ball
+  sd_fn, sd_lr, sd_eps   the saddle demo: function, learning rate, offset from the stable axis
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+import sympy as sp
+
+from gradcore import landscape as ls
+from gradcore.figures import sample_grid
+from gradcore.landscape_figures import (
+    basin_figure,
+    critical_points_figure,
+    curve_critical_figure,
+    escape_figure,
+    lr_sweep_figure,
+    momentum_loss_figure,
+    momentum_paths_figure,
+    ridge_figure,
+    saddle_paths_figure,
+)
+from gradcore.optimizers import NAMES, latex_number
+from gradcore.presets import PRESETS
+from ui.point import point_sliders
+from ui.sidebar import formula_sidebar, load_formula
+
+st.set_page_config(page_title="Landscape · Gradient Lab", page_icon="∇", layout="wide")
+
+KEEP = "session"
+LR_OPTIONS = (1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0)
+STEP_OPTIONS = (100, 200, 500, 1000)
+RESOLUTIONS = (50, 100, 150, 200)
+SWEEP_STEPS = 500
+MAP_RESOLUTION = 101
+DEMO_LRS = (0.005, 0.01, 0.02, 0.05, 0.1)
+SADDLE_LRS = (0.02, 0.05, 0.1, 0.2, 0.3)
+SADDLE_EPS = (1e-12, 1e-9, 1e-6, 1e-3)
+SADDLE_STEPS = 1000
+NARROW = {"name": st.column_config.TextColumn(width=50), "published": st.column_config.TextColumn(width=80)}
+NEWTON_NOTE = ("Newton's method on ∇f = 0 (x ← x − H⁻¹∇f) from a grid of starts finds minima, maxima and saddle points "
+               "alike; the eigenvalues of the Hessian H decide which is which: all > 0 a minimum, all < 0 a maximum, both "
+               "signs a saddle. Where an eigenvalue is 0 (degenerate), f around the point decides.")
+SADDLE_LABELS = {"Saddle": "x² − y²", "Monkey saddle": "x³ − 3xy² (monkey)"}
+
+
+# ---------------------------------------------------------------- cached calculations (keyed on plain values)
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def cached_grid(text: str, domain: tuple):
+    """f on a MAP_RESOLUTION² grid: the page draws five maps, and the browser contours each one."""
+    return sample_grid(load_formula(text), domain, resolution=MAP_RESOLUTION)
+
+
+@st.cache_data(max_entries=64, show_spinner="Finding the critical points (Newton's method from a grid)…")
+def cached_critical(text: str, domain: tuple) -> ls.CriticalPoints:
+    f = load_formula(text)
+    return ls.critical_points(f, *ls.box(domain, f.n))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_basins(text: str, domain: tuple, optimizer: str, lr: float, momentum: float, steps: int, resolution: int) -> ls.BasinMap:
+    """The basin map, with a progress bar (descend's callback) while it runs."""
+    bar = st.progress(0.0, text=f"Running {resolution * resolution:,} starts × {steps} steps…")
+    last = [0.0]
+
+    def progress(t: int, total: int) -> None:
+        if t / total - last[0] >= 0.05 or t == total:
+            last[0] = t / total
+            bar.progress(last[0], text=f"Running {resolution * resolution:,} starts: step {t} of {total}")
+
+    minima = cached_critical(text, domain).minima
+    out = ls.basins(load_formula(text), minima, domain, optimizer, lr, steps, resolution, callback=progress,
+                    **ls.with_momentum(optimizer, momentum))
+    bar.empty()
+    return out
+
+
+@st.cache_data(max_entries=32, show_spinner="Looking for starts on the ridges…")
+def cached_ridges(text: str, domain: tuple, optimizer: str, lr: float, momentum: float, steps: int, resolution: int,
+                  _basin_map: ls.BasinMap) -> tuple[ls.RidgePair, ...]:
+    return ls.start_lever(load_formula(text), _basin_map)
+
+
+@st.cache_data(max_entries=64, show_spinner="Sweeping the learning rate…")
+def cached_sweep(text: str, domain: tuple, x0: tuple) -> ls.LRSweep:
+    f, cps = load_formula(text), cached_critical(text, domain)
+    nearest = ls.minima_array(cps.minima).reshape(-1, f.n)
+    limit = ls.stability_limit(f, nearest[np.linalg.norm(nearest - np.array(x0), axis=1).argmin()]) if len(nearest) else None
+    span = max(domain[1] - domain[0], domain[3] - domain[2])
+    return ls.lr_sweep(f, x0, cps.minima, ls.sweep_range(limit), SWEEP_STEPS, "SGD", span=span)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_momentum(lr: float, momentum: float):
+    demo, preset = ls.MOMENTUM_DEMO, PRESETS[ls.MOMENTUM_DEMO.preset]
+    f, span = load_formula(preset.formula), max(preset.domain[1] - preset.domain[0], preset.domain[3] - preset.domain[2])
+    minima = cached_critical(preset.formula, preset.domain).minima
+    return ls.momentum_lever(f, minima, demo.start, lr, momentum, demo.steps, span), cached_grid(preset.formula, preset.domain)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_escape(name: str, lr: float, eps: float):
+    preset = PRESETS[name]
+    esc = ls.escape(load_formula(preset.formula), ls.SADDLE_DEMOS[name], lr, SADDLE_STEPS, eps)
+    return esc, cached_grid(preset.formula, preset.domain)
+
+
+# ---------------------------------------------------------------- small renderers
+
+def num(v: float, digits: int = 6) -> str:
+    return f"{v:.{digits}g}" if np.isfinite(v) else "undefined"
+
+
+def coords(p, digits: int = 6) -> str:
+    """(3, 2): each coordinate to `digits` significant digits, −0 shown as 0."""
+    return "(" + ", ".join(num(v + 0.0, digits) for v in p) + ")"
+
+
+def short_name(label: int, minima) -> str:
+    """'A' for a minimum, the outcome in words otherwise."""
+    return minima[label].name if label >= 0 else ls.OUTCOMES[label]
+
+
+def kind_label(p: ls.CriticalPoint) -> str:
+    return f"{p.kind} (degenerate)" if p.degenerate else p.kind
+
+
+def critical_table(cps: ls.CriticalPoints, matches) -> pd.DataFrame:
+    """One row per critical point: name, kind, where, f, the Hessian's eigenvalues, whether it is a published minimum."""
+    published = {m.found.name for m in matches if m.found is not None}
+    rows = [{"name": p.name, "kind": kind_label(p), "point": coords(p.point), "f": num(round(p.value, 10), 8),
+             "eigenvalues of H": ", ".join(num(round(v, 10), 4) for v in p.eigenvalues),
+             **({"published": "✓" if p.name in published else ""} if matches else {})} for p in cps.points]
+    return pd.DataFrame(rows, columns=["name", "kind", "point", "f", "eigenvalues of H", *(["published"] if matches else [])])
+
+
+def ridge_rows(ridges, minima) -> pd.DataFrame:
+    """One row per start of each ridge pair: where it starts and where it ends."""
+    rows = [{"ridge": n, "start": coords(r.starts[k], 7), "ends at": short_name(r.labels[k], minima)}
+            for n, r in enumerate(ridges, start=1) for k in range(2)]
+    return pd.DataFrame(rows)
+
+
+def show_critical_summary(cps: ls.CriticalPoints, matches) -> None:
+    counts = cps.counts()
+    cols = st.columns(3)
+    for col, kind, label in zip(cols, ("minimum", "saddle", "maximum"), ("minima", "saddles", "maxima"), strict=True):
+        col.metric(label, counts.get(kind, 0), border=True)
+    if matches:
+        found = sum(m.found is not None for m in matches)
+        missing = [coords(m.published) for m in matches if m.found is None]
+        text = f"Published minima found: **{found} of {len(matches)}**" + (
+            f" (missing: {', '.join(missing)}). Newton's method finds only points where ∇f = 0; a minimum at a kink "
+            "(|x|, a cone's tip) has no such point." if missing else " ✓")
+        (st.success if not missing else st.warning)(text)
+    if cps.truncated:
+        st.warning(f"More than {ls.MAX_CRITICAL} critical points: only the first {ls.MAX_CRITICAL} are listed "
+                   "(a whole curve of critical points, or a very wavy f). Narrow the range in the sidebar.")
+    if not cps.points:
+        st.info("No critical point in the plotted range: ∇f is never zero here (or f is not differentiable where it "
+                "bottoms out, like |x| or a cone's tip). Widen the range in the sidebar or choose another preset.")
+    elif "minimum" not in counts:
+        st.info("f has no minimum in the plotted range: descent from any start leaves it or never settles.")
+
+
+def published_matches(sel, f, cps):
+    preset = sel.preset
+    if preset is None or not preset.minima or len(preset.minima[0]) != f.n:
+        return ()
+    return ls.match_published(cps, preset.minima)
+
+
+def show_escape_math(esc: ls.Escape, saddle_f, eps: float) -> None:
+    """Why the escape takes as long as it does: H at the saddle, and the growth it predicts (or not, if H = 0 there)."""
+    at_saddle = dict(zip(saddle_f.symbols, esc.saddle.tolist(), strict=True))
+    hessian = sp.latex(sp.Matrix(saddle_f.hessian_exprs).subs(at_saddle))
+    distance = num(float(np.linalg.norm(esc.on_axis.x - esc.saddle)), 2)
+    if esc.growth is None:
+        st.latex(rf"H({num(esc.saddle[0])}, {num(esc.saddle[1])}) = {hessian}: \text{{ every eigenvalue is }} 0")
+        escaped = f"after {esc.escape_step} steps" if esc.escape_step is not None else f"not within {SADDLE_STEPS} steps"
+        st.caption("A degenerate saddle: H is zero there, so no eigenvalue pushes the offset away. The push comes from "
+                   f"the third-order terms and grows only like a power of t, not exponentially: the escape comes {escaped}. "
+                   f"On the axis, descent only creeps towards the saddle: after {SADDLE_STEPS} steps it is {distance} from it.")
+        return
+    growth, lam = num(esc.growth, 4), num(min(esc.eigenvalues), 4)
+    left, right = st.columns(2)
+    left.latex(rf"H = {hessian}, \quad \lambda_{{\min}} = {lam}")
+    right.latex(rf"d_{{t+1}} = (1 + \mathrm{{lr}}\,|\lambda_{{\min}}|)\, d_t = {growth}\, d_t")
+    left.latex(rf"d_t = \varepsilon \cdot {growth}^t \ge 1 \iff t \ge \ln(1/\varepsilon) / \ln {growth}")
+    right.latex(rf"t_{{\text{{escape}}}} = \lceil \ln(1/{latex_number(eps)}) / \ln {growth} \rceil = {esc.predicted_step}")
+    st.caption("On the stable axis the gradient has no component along the escape direction, so descent slides into the "
+               f"saddle and stays (after {SADDLE_STEPS} steps it is {distance} from it). A hair off, the negative eigenvalue "
+               "of H multiplies the offset by (1 + lr·|λ_min|) each step: slow at first, then all at once. "
+               "A smaller ε costs only ln(1/ε) more steps; a larger lr fewer.")
+
+
+def show_stability(sweep: ls.LRSweep) -> None:
+    """Why plain gradient descent diverges above 2/λ_max, with the numbers of this sweep."""
+    if sweep.limit is None:
+        st.caption("No minimum to measure the stability limit at.")
+        return
+    m, lam = sweep.minima[sweep.limit_at], 2 / sweep.limit
+    st.latex(rf"\begin{{aligned}} &|1 - \mathrm{{lr}}\,\lambda_{{\max}}| < 1 \\ \iff &\mathrm{{lr}} < 2 / \lambda_{{\max}} \\"
+             rf" &\phantom{{\mathrm{{lr}}}} = 2 / {num(lam, 4)} = {num(sweep.limit, 3)} \end{{aligned}}")
+    st.caption(f"λ_max = {num(lam, 5)}: the largest eigenvalue of the Hessian at {m.name} {coords(m.point, 4)}. Near a "
+               "minimum f is a bowl, and each step of gradient descent multiplies the distance along its steepest "
+               "direction by (1 − lr·λ_max): beyond 2/λ_max every step overshoots further than the last.")
+
+
+# ---------------------------------------------------------------- the page
+
+sel = formula_sidebar()
+f = sel.formula
+span = max(sel.domain[1] - sel.domain[0], sel.domain[3] - sel.domain[2])
+
+st.header("Landscape: where does gradient descent end?")
+st.caption("Lecture section 5. Local minima and saddle points can trap descent; three levers decide where it ends: "
+           "the start point, the learning rate and momentum.")
+
+cps = cached_critical(f.text, sel.domain)
+matches = published_matches(sel, f, cps)
+
+st.subheader("1 · Critical points: where ∇f = 0")
+if f.n == 2:
+    left, right = st.columns([1, 1.15], gap="medium")
+    with left:
+        published = [m.published for m in matches]
+        st.plotly_chart(critical_points_figure(cached_grid(f.text, sel.domain), cps.points, published,
+                                               f"Critical points of f in the plotted range ({len(cps.points)})"),
+                        key="ls_fig_critical")
+    with right:
+        show_critical_summary(cps, matches)
+        st.caption(NEWTON_NOTE)
+    st.dataframe(critical_table(cps, matches), hide_index=True, width="stretch", column_config=NARROW,
+                 height=min(38 + 35 * len(cps.points), 400) if cps.points else "auto")
+else:
+    if f.n == 1:
+        xs = np.linspace(sel.domain[0], sel.domain[1], 600)
+        st.plotly_chart(curve_critical_figure(xs, f.value(xs[:, None]), cps.points, f.variables[0],
+                                              "f′ = 0 on the curve: ● minimum  ▲ maximum"), key="ls_fig_critical")
+    else:
+        st.info(f"f has {f.n} variables: its critical points in ℝ^{f.n} are found in the box "
+                f"{sel.domain[0]:g} ≤ x ≤ {sel.domain[1]:g}, {sel.domain[2]:g} ≤ the others ≤ {sel.domain[3]:g} "
+                "and listed below. Maps of basins need a function of two variables.")
+    show_critical_summary(cps, matches)
+    st.dataframe(critical_table(cps, matches), hide_index=True, width="stretch", column_config=NARROW)
+    st.caption(NEWTON_NOTE)
+
+st.subheader("2 · Basins of attraction: which start ends where")
+basin_map = None
+if f.n != 2:
+    st.info("A basin map colours the plane of starts, so it needs f of two variables (x, y). "
+            "Pick a preset such as Himmelblau to see one.")
+else:
+    controls, picture = st.columns([1, 2.4], gap="medium")
+    with controls:
+        optimizer = st.selectbox("Optimizer", NAMES, index=NAMES.index("Adam"), key="ls_opt", persist_state=KEEP)
+        lr = st.select_slider("Learning rate lr (log scale)", LR_OPTIONS, value=0.1, key="ls_lr", persist_state=KEEP)
+        momentum = st.slider("Momentum (μ; β₁ for Adam)", 0.0, 0.99, 0.9, step=0.01, key="ls_mu", persist_state=KEEP,
+                             disabled=not ls.has_momentum(optimizer),
+                             help="SGD and RMSprop: momentum μ. Adam, AdamW, Adamax, NAdam, RAdam: β₁, the momentum of "
+                                  "the first moment. Adagrad, Adadelta and Rprop have none.")
+        steps = st.select_slider("Steps per start", STEP_OPTIONS, value=500, key="ls_steps", persist_state=KEEP)
+        resolution = st.select_slider("Starts per side", RESOLUTIONS, value=150, key="ls_res", persist_state=KEEP,
+                                      help="The grid of starts: 150 per side is 22,500 runs at once.")
+    momentum = momentum if ls.has_momentum(optimizer) else 0.0
+    key = (f.text, sel.domain, optimizer, float(lr), float(momentum), int(steps), int(resolution))
+    basin_map = cached_basins(*key)
+    with picture:
+        st.plotly_chart(basin_figure(basin_map, cached_grid(f.text, sel.domain),
+                                     f"{optimizer}, lr = {lr:g}, {steps} steps from {resolution}² starts"), key="ls_fig_basins")
+    if basin_map.message:
+        st.warning(basin_map.message, icon=":material/warning:")
+    if not basin_map.minima:
+        st.info("No minimum in the plotted range, so no start can end in one: the map shows only where runs "
+                "diverged (black), stalled (grey) or could not start (white).")
+
+st.subheader("3 · The three levers")
+lever_cols = st.columns(3, gap="medium")
+ridges = cached_ridges(*key, _basin_map=basin_map) if basin_map is not None else ()
+P = None
+with lever_cols[0]:
+    st.markdown("**① The start point**")
+    if ridges:
+        r = ridges[0]
+        st.metric("two starts this far apart", f"{r.distance:.2g}", border=True,
+                  help="Both run with the basin map's optimizer and settings.")
+        st.caption(f"end in different minima: {ls.outcome_name(r.labels[0], basin_map.minima)} and "
+                   f"{ls.outcome_name(r.labels[1], basin_map.minima)}.")
+    else:
+        st.caption("Needs a basin map with two or more basins (f of two variables with several minima).")
+with lever_cols[1]:
+    st.markdown("**② The learning rate**")
+    lever_lr = st.container()
+with lever_cols[2]:
+    st.markdown("**③ Momentum**")
+    lever_mu = st.container()
+
+tab_start, tab_lr, tab_mu = st.tabs(["① Start point", "② Learning rate", "③ Momentum"])
+with tab_start:
+    if ridges:
+        ridge_map, ridge_table = st.columns([3, 2], gap="medium")
+        ridge_map.plotly_chart(ridge_figure(cached_grid(f.text, sel.domain), basin_map.minima, ridges,
+                                            "Starts a hair apart on a ridge"), key="ls_fig_ridges")
+        with ridge_table:
+            st.dataframe(ridge_rows(ridges, basin_map.minima), hide_index=True, width="stretch")
+            st.caption(f"{basin_map.optimizer}, lr = {basin_map.lr:g}, {basin_map.steps} steps (the basin map's settings). "
+                       "A ridge between two basins runs through saddle points and maxima: on it, the first steps choose "
+                       "a side, so starts closer than any measurement end in different minima.")
+    else:
+        st.info("Only one basin (or none) in the map, so every start that converges ends in the same place. "
+                "Try Himmelblau, the tilted double well or Rastrigin.")
+
+with tab_lr:
+    sweep_controls, sweep_picture = st.columns([1, 2.2], gap="medium")
+    with sweep_controls:
+        st.markdown("**Start point** of the sweep (P, shared with the other pages)")
+        P = point_sliders(f, sel.domain, columns=1 if f.n <= 2 else 2)
+    sweep = cached_sweep(f.text, sel.domain, tuple(float(v) for v in P))
+    with sweep_picture:
+        if not np.isfinite(sweep.start_loss):
+            st.error(f"f is not defined at the start point {coords(P)}: move it.", icon=":material/block:")
+        st.plotly_chart(lr_sweep_figure(sweep, f"Plain gradient descent from {coords(P)}, {SWEEP_STEPS} steps per lr"),
+                        key="ls_fig_sweep")
+    with sweep_controls:
+        show_stability(sweep)
+with lever_lr:
+    if sweep.limit is not None:
+        st.metric("stability limit 2/λ_max", num(sweep.limit, 3), border=True)
+    diverged_text = f"diverges from lr = {num(sweep.first_diverged, 3)}" if sweep.first_diverged else "does not diverge in the sweep"
+    st.caption(f"Plain gradient descent {diverged_text}.")
+
+with tab_mu:
+    demo, preset = ls.MOMENTUM_DEMO, PRESETS[ls.MOMENTUM_DEMO.preset]
+    formula_col, lr_col, mu_col = st.columns([1.3, 1, 1], gap="medium", vertical_alignment="center")
+    formula_col.markdown(f"**{preset.name}**")
+    formula_col.latex("f = " + sp.latex(load_formula(preset.formula).expr))
+    mu_lr = lr_col.select_slider("lr (both runs)", DEMO_LRS, value=demo.lr, key="lm_lr", persist_state=KEEP)
+    mu = mu_col.slider("momentum μ", 0.0, 0.99, demo.momentum, step=0.01, key="lm_mu", persist_state=KEEP)
+    race, demo_grid = cached_momentum(float(mu_lr), float(mu))
+    mu_paths, mu_loss = st.columns(2, gap="medium")
+    mu_paths.plotly_chart(momentum_paths_figure(demo_grid, race, mu, f"A deep well and a shallow one; start {coords(demo.start)}"),
+                          key="ls_fig_mu_paths")
+    mu_loss.plotly_chart(momentum_loss_figure(race, mu, "f − f*: a plateau is a trap"), key="ls_fig_mu_loss")
+    st.caption("Plain SGD: x ← x − lr ∇f stops where ∇f = 0, the first minimum downhill. Momentum: b ← μ b + ∇f, "
+               "x ← x − lr b keeps a running sum of past gradients, the speed of a heavy ball, and can carry it over "
+               "the ridge into the deeper well.")
+with lever_mu:
+    names = [short_name(v, race.minima) for v in race.labels]
+    st.metric("plain SGD → momentum", f"{names[0]} → {names[1]}", border=True,
+              help=f"On {preset.name}: {ls.outcome_name(race.labels[0], race.minima)} without momentum, "
+                   f"{ls.outcome_name(race.labels[1], race.minima)} with μ = {mu:g}.")
+    st.caption(f"{preset.name}: f = {num(race.plain.losses[-1], 3)} without momentum, "
+               f"{num(race.heavy.losses[-1], 3)} with μ = {mu:g}.")
+
+st.subheader("4 · Saddle points: stuck on the axis, escaping a hair off it")
+fn_col, lr_col, eps_col, escaped_col, predicted_col = st.columns([1.25, 1, 1, 1.05, 1.05], gap="small")
+name = fn_col.radio("Function", list(ls.SADDLE_DEMOS), key="sd_fn", persist_state=KEEP, format_func=lambda n: SADDLE_LABELS[n])
+sd_lr = lr_col.select_slider("lr", SADDLE_LRS, value=0.1, key="sd_lr", persist_state=KEEP)
+eps = eps_col.select_slider("offset ε", SADDLE_EPS, value=1e-6, key="sd_eps", persist_state=KEEP, format_func=lambda v: f"{v:g}")
+esc, saddle_grid = cached_escape(name, float(sd_lr), float(eps))
+escaped_col.metric("steps to escape", esc.escape_step if esc.escape_step is not None else f"> {SADDLE_STEPS}", border=True,
+                   help="The first step at which the run that started ε off the axis is 1 away from it.")
+predicted_col.metric("predicted", esc.predicted_step if esc.predicted_step is not None else "—", border=True,
+                     help="⌈ln(1/ε) / ln(1 + lr·|λ_min|)⌉ from the Hessian's negative eigenvalue; none when H has no λ < 0.")
+saddle_paths, saddle_curve = st.columns(2, gap="medium")
+saddle_paths.plotly_chart(saddle_paths_figure(saddle_grid, esc, f"From {coords(ls.SADDLE_DEMOS[name].start)} and ε off it"),
+                          key="ls_fig_saddle")
+saddle_curve.plotly_chart(escape_figure(esc, "Distance from the stable axis"), key="ls_fig_escape")
+show_escape_math(esc, load_formula(PRESETS[name].formula), float(eps))
+if esc.off_axis.stopped_at is not None:
+    st.caption(f"f has no minimum: after escaping it falls without bound, and at step {esc.off_axis.stopped_at} the "
+               "numbers overflow (the path stops there).")

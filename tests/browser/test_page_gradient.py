@@ -1,0 +1,83 @@
+"""The Gradient page through its real UI: the point sliders drive the partials, the second partials and the Hessian test.
+
+Himmelblau f = (x²+y−11)² + (x+y²−7)²: f_xx = 12x² + 4y − 42, f_xy = f_yx = 4x + 4y, f_yy = 4x + 12y² − 26.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from .helpers import (
+    INTERACTION_LIMIT_S,
+    assert_page_ok,
+    best_of,
+    goto,
+    read_metric,
+    screenshot,
+    set_slider,
+    stamp_charts,
+    table_column,
+    type_formula,
+    wait_charts_changed,
+    wait_until,
+)
+
+pytestmark = pytest.mark.browser
+
+PAGE = "Gradient"
+
+
+def numbers(cells: list[str]) -> list[float]:
+    return [float(c.replace("−", "-")) for c in cells]
+
+
+def timed_change(page, action) -> float:
+    """Seconds from an action to the redrawn charts."""
+    stamp, start = stamp_charts(page), time.perf_counter()
+    action()
+    wait_charts_changed(page, stamp)
+    return time.perf_counter() - start
+
+
+def test_point_sliders_drive_partials_and_second_partials(page, timings):
+    goto(page, PAGE)
+    assert (read_metric(page, "∂f/∂x at P"), read_metric(page, "∂f/∂y at P")) == ("-46", "-38")
+    assert numbers(table_column(page, "sympy at P")) == [-26, 8, 8, -10]
+    assert numbers(table_column(page, "torch at P")) == [-26, 8, 8, -10]
+    steps = iter([1.01, 1.0, 1.01])                                 # one arrow key each
+    times = best_of(lambda: timed_change(page, lambda: set_slider(page, "px", next(steps))), INTERACTION_LIMIT_S)
+    elapsed = min(times)
+    timings["interactions"]["gradient: point slider one step -> charts redrawn"] = round(elapsed, 3)
+    set_slider(page, "px", 3.0)                                  # a published minimum, (3, 2)
+    set_slider(page, "py", 2.0)
+    assert (read_metric(page, "∂f/∂x at P"), read_metric(page, "∂f/∂y at P")) == ("0", "0")
+    wait_until(page, lambda: numbers(table_column(page, "sympy at P")), lambda v: v == [74, 20, 20, 34],
+               "the second partials at (3, 2)")                # the table's text follows its canvas a moment later
+    info = page.locator('[data-testid="stAlertContentInfo"]').inner_text()
+    assert "Minimum" in info and "critical point" in info
+    assert_page_ok(page)
+    screenshot(page, "gradient-at-himmelblau-minimum")
+    assert elapsed < INTERACTION_LIMIT_S, f"slider -> charts took {elapsed:.2f} s (limit {INTERACTION_LIMIT_S} s)"
+
+
+def test_saddle_and_mixed_partials(page):
+    goto(page, PAGE, query={"f": "x^2-y^2"})
+    set_slider(page, "px", 0.0)
+    set_slider(page, "py", 0.0)
+    assert "Saddle" in page.locator('[data-testid="stAlertContentInfo"]').inner_text()
+    assert "equal" in page.locator('[data-testid="stAlertContentSuccess"]').inner_text()
+    assert_page_ok(page)
+
+
+def test_three_variables(page):
+    goto(page, PAGE)
+    type_formula(page, "x y z")
+    set_slider(page, "px", 1.0)
+    set_slider(page, "py", 2.0)
+    set_slider(page, "pz", 3.0)
+    assert [read_metric(page, f"∂f/∂{v} at P") for v in "xyz"] == ["6", "3", "2"]
+    assert len(table_column(page, "sympy at P")) == 9
+    assert page.locator('[data-testid="stAlertContentSuccess"]').count() == 3
+    assert_page_ok(page)
