@@ -150,3 +150,12 @@ def test_formula_and_point_survive_a_page_switch():
     at.switch_page("app.py").run()
     assert latex(at)[0] == "f(x, y) = x^{2} + 3 y^{2}"
     assert list(table(at)["sympy"]) == ["-5", "6"]       # (2x, 6y) at (-2.5, 1)
+
+
+def test_choosing_a_preset_keeps_the_point_when_it_is_in_range():
+    at = run_home()
+    at.selectbox(key="preset").set_value("Rosenbrock").run()
+    assert (at.slider(key="px").value, at.slider(key="py").value) == (1.0, 1.0)
+    assert at.metric[0].value == "0"                 # Rosenbrock's minimum is (1, 1)
+    at.selectbox(key="preset").set_value("Paraboloid").run()
+    assert list(table(at)["sympy"]) == ["2", "2"]

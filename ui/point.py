@@ -34,8 +34,12 @@ def point_sliders(formula: Formula, domain, columns: int = 2) -> np.ndarray:
         key = point_key(name)
         current = st.session_state.get(key)
         clamped = float(min(max(DEFAULT_POINT if current is None else current, lo), hi))
-        if current != clamped:  # write only when needed: a write each run fights a slider being dragged
+        range_key = f"_range_{key}"
+        # Write only when needed: a write on every run fights a slider being dragged. A new range makes
+        # Streamlit start the slider afresh at its minimum unless its value is written again.
+        if current != clamped or st.session_state.get(range_key) != (lo, hi):
             st.session_state[key] = clamped
+            st.session_state[range_key] = (lo, hi)
         with cols[i % len(cols)]:
             label = f"{name}₀" if not name[-1].isdigit() else f"{name[0]}{name[1:].translate(SUBSCRIPT)},₀"
             coords.append(keep(key, st.slider(label, float(lo), float(hi), key=key, step=0.01)))

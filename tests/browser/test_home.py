@@ -1,7 +1,7 @@
-"""The home page through its real UI: the formula box, the point sliders, the navigation, a bad formula.
+"""The home page through its real UI: the formula box, the presets, the point sliders, the navigation, a bad formula.
 
-Expected numbers are worked out by hand: Himmelblau f = (x²+y−11)² + (x+y²−7)² and f = x² + 3y²,
-at the default point P = (1, 1).
+Expected numbers are worked out by hand: Himmelblau f = (x²+y−11)² + (x+y²−7)² at the default point P = (1, 1)
+and at the lecture's start point (−4, 0); f = x² + 3y² and Rosenbrock (1−x)² + 100(y−x²)² at P = (1, 1).
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def test_point_slider_updates_check_table_and_chart(page, timings):
     times = best_of(lambda: timed_change(page, lambda: set_slider(page, "px", next(steps))), INTERACTION_LIMIT_S)
     timings["interactions"]["app: point slider one step -> chart redrawn"] = round(min(times), 3)
     wait_gradient_column(page, himmelblau_gradient(slider_value(page, "px"), 1.0))
-    set_slider(page, "x₀", -4.0)                                    # by label, a long way: PageDown, then arrows
+    set_slider(page, "x₀", -4.0)                                    # by label, a long way: a click, then arrows
     set_slider(page, "py", 0.0)
     assert read_metric(page, "f(P)") == "146"                       # the lecture's start point (−4, 0): 25 + 121
     wait_gradient_column(page, (-102.0, 10.0))
