@@ -156,7 +156,9 @@ def test_vector_tab_loads_the_lecture_example(page):
     wait_idle(page, after=before)
     assert formula_text(page) == "2(x1^2+x2^2+x3^2+x4^2)"
     open_tab(page, "Vector input")
-    vector = visible_table(page, "sympy ∂f/∂·")
+    # the click's rerun may still be replacing the old (x, y) table: wait for the x1..x4 one
+    vector = wait_until(page, lambda: visible_table(page, "sympy ∂f/∂·"), lambda t: "x" in t,
+                        "the table of x = (x1, …, x4)")
     assert vector["x"] == ["0", "1", "2", "3"]
     assert vector["x.grad"] == ["0", "4", "8", "12"] and vector["sympy ∂f/∂·"] == ["0", "4", "8", "12"]
     assert_page_ok(page)
