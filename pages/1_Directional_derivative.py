@@ -35,6 +35,7 @@ from gradcore.figures import (
 from ui.point import axis_range, point_inputs, point_key, set_point
 from ui.sidebar import formula_sidebar
 from ui.state import keep
+from ui.views import num, short, tex
 
 st.set_page_config(page_title="Directional derivative · Gradient Lab", page_icon="∇", layout="wide")
 
@@ -54,24 +55,6 @@ def step_downhill(formula, domain) -> None:
     new = set_point(formula, domain, step)
     st.session_state[LAST_STEP] = (formula.text, float(formula.value(old)), float(formula.value(new)),
                                    bool((step != old).any()), bool((new != step).any()))
-
-
-def num(v: float, digits: int = 6) -> str:
-    if np.isnan(v):
-        return "undefined"
-    return f"{v:.{digits}g}" if np.isfinite(v) else ("∞" if v > 0 else "−∞")
-
-
-def short(v: float) -> str:
-    """num() for a metric: a dash where there is no number."""
-    return "—" if np.isnan(v) else num(v)
-
-
-def tex(v: float, digits: int = 6) -> str:
-    """num() for LaTeX."""
-    if np.isnan(v):
-        return r"\text{undefined}"
-    return num(v, digits).replace("∞", r"\infty").replace("−", "-")
 
 
 def pmatrix(entries) -> str:

@@ -24,6 +24,7 @@ from gradcore.partials import (
 )
 from ui.point import axis_range, point_inputs
 from ui.sidebar import formula_sidebar
+from ui.views import num, short, tex
 
 st.set_page_config(page_title="Gradient · Gradient Lab", page_icon="∇", layout="wide")
 
@@ -40,24 +41,6 @@ def cached_grid(text: str, domain: tuple, point: tuple | None, axes: tuple[int, 
 def cached_field(text: str, domain: tuple, point: tuple | None, axes: tuple[int, int]):
     from ui.sidebar import load_formula
     return gradient_field(load_formula(text), domain, point, axes, FIELD_ARROWS)
-
-
-def num(v: float, digits: int = 6) -> str:
-    if np.isnan(v):
-        return "undefined"
-    return f"{v:.{digits}g}" if np.isfinite(v) else ("∞" if v > 0 else "−∞")
-
-
-def short(v: float) -> str:
-    """num() for a metric: a dash where there is no number."""
-    return "—" if np.isnan(v) else num(v)
-
-
-def tex(v: float, digits: int = 6) -> str:
-    """num() for LaTeX."""
-    if np.isnan(v):
-        return r"\text{undefined}"
-    return num(v, digits).replace("∞", r"\infty").replace("−", "-")
 
 
 def pmatrix(rows) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 import sympy as sp
@@ -57,3 +58,22 @@ def show_check(check: GradientCheck) -> None:
         st.warning(check.explanation)
     else:
         st.success(check.explanation)
+
+
+def num(v: float, digits: int = 6) -> str:
+    """A number for the page: 6 significant digits, '∞', or 'undefined' for NaN."""
+    if np.isnan(v):
+        return "undefined"
+    return f"{v:.{digits}g}" if np.isfinite(v) else ("∞" if v > 0 else "−∞")
+
+
+def short(v: float) -> str:
+    """num() for a metric: a dash where there is no number."""
+    return "—" if np.isnan(v) else num(v)
+
+
+def tex(v: float, digits: int = 6) -> str:
+    """num() for LaTeX."""
+    if np.isnan(v):
+        return r"\text{undefined}"
+    return num(v, digits).replace("∞", r"\infty").replace("−", "-")
