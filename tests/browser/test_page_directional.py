@@ -74,7 +74,9 @@ def test_angle_slider_changes_d_u_f(page, timings):
     assert read_metric(page, "D_u f (torch)") == f"{d_u_f(1, 1, 220):.6g}"
     assert number(read_metric(page, "D_u f (sympy)")) == pytest.approx(math.hypot(46, 38), rel=1e-3)
     assert any(f"{d_u_f(1, 1, 220):.10g}" in tex for tex in latex_text(page))
-    quotients = [number(q) for q in table_column(page, "(f(P+hu) − f(P)) / h")]
+    # the limit table is a dataframe, drawn a moment after the metrics: wait for the θ = 220° one
+    quotients = wait_until(page, lambda: [number(q) for q in table_column(page, "(f(P+hu) − f(P)) / h")],
+                           lambda q: len(q) > 5 and q[5] > 0, "the limit table for θ = 220°")
     assert quotients[5] == pytest.approx(d_u_f(1, 1, 220), abs=1e-4)     # h = 1e-6
     assert_page_ok(page)
     assert elapsed < INTERACTION_LIMIT_S, f"θ slider -> charts took {elapsed:.2f} s (limit {INTERACTION_LIMIT_S} s)"
