@@ -336,6 +336,21 @@ def table_column(page: Page, column: str, index: int = 0) -> list[str]:
     return [row[header.index(column)] for row in rows]
 
 
+def wait_table_column(page: Page, column: str, ok: Callable[[list[str]], bool], what: str, index: int = 0,
+                      timeout: float = TIMEOUT_S) -> list[str]:
+    """One column of the index-th table once ok(column) holds.
+
+    st.dataframe paints its canvas first and rebuilds the accessible table a moment later, so right after a rerun the
+    table's text can still be the previous run's: read it through this rather than table_column.
+    """
+    def read() -> list[str]:
+        try:
+            return table_column(page, column, index)
+        except (ValueError, IndexError):                 # the old table, without this column, or none yet
+            return []
+    return wait_until(page, read, ok, what, timeout)
+
+
 def latex_text(page: Page) -> list[str]:
     """The LaTeX source of every formula rendered in the main area (st.latex and $…$ in markdown)."""
     return page.locator('[data-testid="stMain"] .katex annotation[encoding="application/x-tex"]').all_text_contents()

@@ -13,7 +13,6 @@ import pytest
 
 from .helpers import (
     INTERACTION_LIMIT_S,
-    TIMEOUT_S,
     assert_page_ok,
     best_of,
     formula_text,
@@ -58,11 +57,18 @@ def visible_tables(page) -> list[list[list[str]]]:
 
 
 def visible_table(page, column: str) -> dict[str, list[str]]:
-    """The shown table that has this column, as {header: cells}."""
+    """The shown table that has this column, as {header: cells}; {} while there is none (a tab's table is drawn after
+    the tab opens)."""
     for header, *rows in visible_tables(page):
         if column in header:
             return {h: [row[k] for row in rows] for k, h in enumerate(header)}
-    raise AssertionError(f"no visible table with a column {column!r}")
+    return {}
+
+
+def wait_table(page, column: str, ok=bool, what: str = "") -> dict[str, list[str]]:
+    """visible_table() once ok(table) holds."""
+    return wait_until(page, lambda: visible_table(page, column), lambda t: bool(t) and ok(t),
+                      what or f"a table with a column {column!r}")
 
 
 def press_on_slider(page, key: str, *keys: str) -> None:
@@ -141,7 +147,7 @@ def test_bad_formula_is_a_sentence_not_a_traceback(page):
 def test_three_ways_tab(page):
     goto(page, PAGE)
     open_tab(page, "Three ways")
-    check = visible_table(page, "finite difference")
+    check = wait_table(page, "finite difference")
     assert check["sympy"] == ["-46", "-38"] and check["autograd"] == ["-46", "-38"]
     assert "gradcheck" in " ".join(visible_alerts(page, "Success")) and "passes" in " ".join(visible_alerts(page, "Success"))
     screenshot(page, "autograd-three-ways")
@@ -157,8 +163,7 @@ def test_vector_tab_loads_the_lecture_example(page):
     assert formula_text(page) == "2(x1^2+x2^2+x3^2+x4^2)"
     open_tab(page, "Vector input")
     # the click's rerun may still be replacing the old (x, y) table: wait for the x1..x4 one
-    vector = wait_until(page, lambda: visible_table(page, "sympy ∂f/∂·"), lambda t: "x" in t,
-                        "the table of x = (x1, …, x4)")
+    vector = wait_table(page, "sympy ∂f/∂·", lambda t: "x" in t, "the table of x = (x1, …, x4)")
     assert vector["x"] == ["0", "1", "2", "3"]
     assert vector["x.grad"] == ["0", "4", "8", "12"] and vector["sympy ∂f/∂·"] == ["0", "4", "8", "12"]
     assert_page_ok(page)
@@ -168,17 +173,15 @@ def test_vector_tab_loads_the_lecture_example(page):
 def test_accumulation_tab_doubles_and_zero_grad_resets(page):
     goto(page, PAGE)
     open_tab(page, "Accumulation")
-    table = visible_table(page, "multiple of ∇f")
+    table = wait_table(page, "multiple of ∇f")
     assert table["p.grad"] == ["[-46, -38]", "[-92, -76]"] and table["multiple of ∇f"] == ["1", "2"]
     set_slider(page, "ag_calls", 3)
-    table = wait_until(page, lambda: visible_table(page, "multiple of ∇f"), lambda t: len(t["after call"]) == 3,
-                       "three rows")
+    table = wait_table(page, "multiple of ∇f", lambda t: len(t["after call"]) == 3, "three rows")
     assert table["multiple of ∇f"] == ["1", "2", "3"]
     before = runs_finished(page)
     page.locator(".st-key-ag_zero label").click()
     wait_idle(page, after=before)
-    table = wait_until(page, lambda: visible_table(page, "multiple of ∇f"), lambda t: t["multiple of ∇f"] == ["1"] * 3,
-                       "every row to be ∇f", TIMEOUT_S)
+    table = wait_table(page, "multiple of ∇f", lambda t: t["multiple of ∇f"] == ["1"] * 3, "every row to be ∇f")
     assert table["p.grad"] == ["[-46, -38]"] * 3
     assert_page_ok(page)
     screenshot(page, "autograd-accumulation")
@@ -187,8 +190,9 @@ def test_accumulation_tab_doubles_and_zero_grad_resets(page):
 def test_grad_of_grad_tab_and_the_code(page):
     goto(page, PAGE)
     open_tab(page, "Grad of grad")
-    hessians = [rows for rows in visible_tables(page) if rows[0][-2:] == ["x", "y"]]
-    assert [[r[1:] for r in rows[1:]] for rows in hessians] == [[["-26", "8"], ["8", "-10"]]] * 2
+    hessians = wait_until(page, lambda: [[r[1:] for r in rows[1:]] for rows in visible_tables(page) if rows[0][-2:] == ["x", "y"]],
+                          lambda h: len(h) == 2, "the two Hessian tables")       # a tab's tables are drawn after it opens
+    assert hessians == [[["-26", "8"], ["8", "-10"]]] * 2
     assert "agree to float64 rounding" in " ".join(visible_alerts(page, "Success"))
     page.get_by_text("Show the code").click()
     code = page.locator('[data-testid="stExpander"] [data-testid="stCode"]')

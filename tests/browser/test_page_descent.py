@@ -25,10 +25,10 @@ from .helpers import (
     set_slider,
     slider_value,
     stamp_charts,
-    table_column,
     wait_charts_changed,
     wait_charts_drawn,
     wait_idle,
+    wait_table_column,
     wait_until,
 )
 
@@ -102,7 +102,8 @@ def test_worked_example_button_shows_the_lecture_final_point(page):
     assert page.locator('.st-key-f input').input_value() == "(x^2+y-11)^2+(x+y^2-7)^2"
     assert read_metric(page, "final point") == LECTURE_FINAL
     assert read_metric(page, "known minimum reached") == "(-3.7793, -3.2832)"
-    assert table_column(page, "step", index=1) == [str(s) for s in range(0, 20_001, 2_000)]   # the log, as the lecture
+    lecture_log = [str(s) for s in range(0, 20_001, 2_000)]                  # the log, as the lecture prints it
+    wait_table_column(page, "step", lambda steps: steps == lecture_log, "the log every 2,000 steps", index=1)
     assert_page_ok(page)
     screenshot(page, "Gradient_descent-worked-example")
 

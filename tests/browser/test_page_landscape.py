@@ -24,6 +24,7 @@ from .helpers import (
     type_formula,
     wait_charts_drawn,
     wait_idle,
+    wait_table_column,
     wait_until,
 )
 
@@ -66,7 +67,7 @@ def test_critical_points_and_published_minima(page):
     goto(page, PAGE, timeout=FIRST_LOAD_TIMEOUT_S)
     assert (read_metric(page, "minima"), read_metric(page, "saddles"), read_metric(page, "maxima")) == ("4", "4", "1")
     assert "Published minima found: 4 of 4" in page.locator('[data-testid="stAlertContentSuccess"]').inner_text()
-    kinds = table_column(page, "kind")
+    kinds = wait_table_column(page, "kind", lambda k: len(k) == 9, "the nine critical points")
     assert kinds.count("minimum") == 4 and kinds.count("saddle") == 4 and kinds.count("maximum") == 1
     assert table_column(page, "published").count("✓") == 4
     assert "(-0.270845, -0.923039)" in table_column(page, "point")
@@ -125,6 +126,6 @@ def test_bad_landscape_is_a_sentence_and_a_partial_picture(page):
     assert_page_ok(page)
     type_formula(page, "x^3-3x")                                    # one variable: the reduced view
     wait_charts_drawn(page)
-    assert sorted(table_column(page, "kind")) == ["maximum", "minimum"]
+    wait_table_column(page, "kind", lambda kinds: sorted(kinds) == ["maximum", "minimum"], "x³ − 3x's maximum and minimum")
     assert page.locator(".st-key-ls_fig_basins").count() == 0
     assert_page_ok(page)
