@@ -14,11 +14,13 @@ from .helpers import (
     FIRST_LOAD_TIMEOUT_S,
     INTERACTION_LIMIT_S,
     assert_page_ok,
+    best_of,
     goto,
     read_metric,
     runs_finished,
     screenshot,
     set_slider,
+    slider_value,
     table_column,
     timed_change,
     type_formula,
@@ -79,9 +81,13 @@ def test_critical_points_and_published_minima(page):
 def test_learning_rate_and_optimizer_redraw_the_basin_map(page, timings):
     goto(page, PAGE, timeout=FIRST_LOAD_TIMEOUT_S)
     wait_basin_title(page, "Adam, lr = 0.1, 500 steps")
-    elapsed = timed_change(page, lambda: set_slider(page, "ls_lr", LR_OPTIONS.index(0.05)))
-    timings["interactions"]["landscape: lr -> 150² basin map redrawn"] = round(elapsed, 3)
-    wait_basin_title(page, "Adam, lr = 0.05, 500 steps")
+    lrs = iter([0.05, 0.02, 0.01])               # one step each; a new lr is a new map of 22,500 descents, none cached
+    times = best_of(lambda: timed_change(page, lambda: set_slider(page, "ls_lr", LR_OPTIONS.index(next(lrs)))),
+                    INTERACTION_LIMIT_S)
+    elapsed = min(times)
+    timings["interactions"]["landscape: lr -> 150² basin map redrawn"] = [round(t, 3) for t in times]
+    lr = f"{LR_OPTIONS[int(slider_value(page, 'ls_lr'))]:g}"
+    wait_basin_title(page, f"Adam, lr = {lr}, 500 steps")
     choose(page, "ls_opt", "SGD")
     set_slider(page, "ls_lr", LR_OPTIONS.index(5.0))                # far above 2/λ_max: everything diverges
     wait_basin_title(page, "SGD, lr = 5, 500 steps")
@@ -89,7 +95,7 @@ def test_learning_rate_and_optimizer_redraw_the_basin_map(page, timings):
     assert "diverged" in warning and "Lower the learning rate" in warning
     assert page.locator(".st-key-ls_fig_basins .legendtext", has_text="diverged: 100%").count() == 1
     assert_page_ok(page)
-    assert elapsed < 3 * INTERACTION_LIMIT_S, f"lr -> basin map took {elapsed:.2f} s"
+    assert elapsed < INTERACTION_LIMIT_S, f"lr -> basin map took {elapsed:.2f} s (limit {INTERACTION_LIMIT_S} s)"
 
 
 def test_momentum_lever_rolls_into_the_deep_well(page):
