@@ -11,31 +11,19 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
+from pagetest import metrics, open_page
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = "pages/3_Autograd.py"
 RERUN_GUARD_S = 2.0          # generous: the page reruns in about 0.05 s here; the issue's budget is 0.5 s
 pytestmark = pytest.mark.usefixtures("clean_caches")
 
 
-def open_page(**query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in query.items():
-        at.query_params[key] = value
-    return at.switch_page(PAGE).run()
-
-
 def dot(at: AppTest) -> str:
     (chart,) = at.get("graphviz_chart")
     return chart.proto.spec
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 def table(at: AppTest, column: str):
@@ -49,7 +37,7 @@ def markdown(at: AppTest) -> str:
 
 
 def test_opens_with_the_graph_torch_recorded_for_himmelblau():
-    at = open_page()
+    at = open_page(PAGE)
     assert not at.exception and not at.error
     assert metrics(at) == {"f(P)": "106", "x.grad": "-46", "y.grad": "-38"}
     graph = dot(at)
@@ -62,7 +50,7 @@ def test_opens_with_the_graph_torch_recorded_for_himmelblau():
 
 
 def test_step_slider_walks_the_backward_pass():
-    at = open_page()
+    at = open_page(PAGE)
     at.slider(key="ag_step").set_value(0).run()
     assert metrics(at)["x.grad"] == "?" and "After the forward pass" in markdown(at)
     assert "x.grad ?" in dot(at) and "penwidth=4" not in dot(at)
@@ -75,7 +63,7 @@ def test_step_slider_walks_the_backward_pass():
 
 
 def test_point_slider_changes_values_and_gradients():
-    at = open_page()
+    at = open_page(PAGE)
     at.slider(key="px").set_value(3.0).run()
     at.slider(key="py").set_value(2.0).run()                          # a minimum of Himmelblau
     assert metrics(at) == {"f(P)": "0", "x.grad": "0", "y.grad": "0"}
@@ -83,7 +71,7 @@ def test_point_slider_changes_values_and_gradients():
 
 
 def test_typed_formula_redraws_the_graph_and_resets_the_step():
-    at = open_page()
+    at = open_page(PAGE)
     at.slider(key="ag_step").set_value(3).run()
     at.text_input(key="f").input("x y + sin(x)").run()
     assert not at.exception and not at.error
@@ -94,7 +82,7 @@ def test_typed_formula_redraws_the_graph_and_resets_the_step():
 
 
 def test_bad_formula_shows_an_error_not_a_traceback():
-    at = open_page()
+    at = open_page(PAGE)
     at.text_input(key="f").input("x^2 + (y").run()
     assert not at.exception
     assert "never closed" in at.error[0].value
@@ -102,7 +90,7 @@ def test_bad_formula_shows_an_error_not_a_traceback():
 
 
 def test_three_ways_and_gradcheck():
-    at = open_page()
+    at = open_page(PAGE)
     check = table(at, "finite difference")
     assert list(check["sympy"]) == ["-46", "-38"] and list(check["autograd"]) == ["-46", "-38"]
     assert any("gradcheck" in s.value and "passes" in s.value for s in at.success)
@@ -112,7 +100,7 @@ def test_three_ways_and_gradcheck():
 
 
 def test_a_kink_is_explained_and_gradcheck_fails():
-    at = open_page(f="relu(x) + y^2")
+    at = open_page(PAGE, f="relu(x) + y^2")
     at.slider(key="px").set_value(0.0).run()
     assert not at.exception
     assert any("relu" in w.value and "kink" in w.value for w in at.warning)
@@ -120,7 +108,7 @@ def test_a_kink_is_explained_and_gradcheck_fails():
 
 
 def test_lecture_example_loads_and_gives_4x():
-    at = open_page()
+    at = open_page(PAGE)
     assert "[0, 4, 8, 12]" in markdown(at)                              # x = arange(4.0): x.grad = 4x
     at.button(key="ag_lecture").click().run()
     assert not at.exception and not at.error
@@ -131,7 +119,7 @@ def test_lecture_example_loads_and_gives_4x():
 
 
 def test_accumulation_controls():
-    at = open_page()
+    at = open_page(PAGE)
     acc = table(at, "multiple of ∇f")
     assert list(acc["p.grad"]) == ["[-46, -38]", "[-92, -76]"] and list(acc["multiple of ∇f"]) == ["1", "2"]
     assert any("zero_grad" in w.value for w in at.warning)
@@ -143,7 +131,7 @@ def test_accumulation_controls():
 
 
 def test_hessian_by_grad_of_grad_matches_sympy():
-    at = open_page()
+    at = open_page(PAGE)
     by_autograd, by_sympy = [el.value for el in at.dataframe if "∇(∂f/∂x)" in list(el.value.index)]
     assert by_autograd.values.tolist() == [["-26", "8"], ["8", "-10"]]
     assert by_sympy.values.tolist() == [["-26", "8"], ["8", "-10"]]
@@ -152,7 +140,7 @@ def test_hessian_by_grad_of_grad_matches_sympy():
 
 def test_large_formula_draws_a_folded_graph_with_a_note():
     big = "+".join(f"sin(x+{k}y)" if k % 2 else f"cos({k}x-y)^2" for k in range(1, 11))
-    at = open_page(f=big)
+    at = open_page(PAGE, f=big)
     assert not at.exception and not at.error
     (note,) = [el.value for el in at.info if "too many to read" in el.value]
     assert "torch recorded 43 operations" in note
@@ -162,7 +150,7 @@ def test_large_formula_draws_a_folded_graph_with_a_note():
 
 def test_generated_script_prints_the_numbers_on_the_page():
     """exec the "Show the code" script in a fresh interpreter and compare what it prints with what the page shows."""
-    at = open_page()
+    at = open_page(PAGE)
     at.slider(key="px").set_value(0.37).run()
     at.slider(key="py").set_value(-1.25).run()
     at.slider(key="ag_calls").set_value(3).run()
@@ -186,7 +174,7 @@ def test_generated_script_prints_the_numbers_on_the_page():
 
 
 def test_rerun_is_fast_at_defaults():
-    at = open_page()
+    at = open_page(PAGE)
     times = []
     for _ in range(10):
         start = time.perf_counter()

@@ -6,61 +6,28 @@ in float64 (the lecture's loop), not with gradcore.
 
 from __future__ import annotations
 
-import base64
-import json
 import re
 import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from pagetest import array, figures, metric, open_page, trace
 from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parents[1]
 PAGE = "pages/4_Gradient_descent.py"
 HIMMELBLAU = "(x^2+y-11)^2+(x+y^2-7)^2"
 LECTURE_FINAL = "(-3.7793, -3.2832)"          # the lecture's x after 20,000 Adam steps from (−4, 0)
 pytestmark = pytest.mark.usefixtures("clean_caches")
 
 
-def open_page(formula: str | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    if formula is not None:
-        at.query_params["f"] = formula
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def figures(at: AppTest) -> dict[str, dict]:
-    return {el.key: json.loads(el.proto.spec) for el in at.get("plotly_chart")}
-
-
-def array(value) -> np.ndarray:
-    """A plotly array: a list, or plotly's typed array {"dtype": "f4", "bdata": base64}."""
-    if isinstance(value, dict):
-        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"])).astype(float)
-    return np.array([np.nan if v is None else v for v in value], dtype=float)
-
-
-def trace(fig: dict, name: str) -> dict:
-    (found,) = [t for t in fig["data"] if t.get("name") == name]
-    return found
-
-
 def path(at: AppTest, name: str) -> np.ndarray:
     """The (x, y) points of a run's path on the map, as drawn."""
     t = trace(figures(at)["fig_map"], name)
     return np.column_stack([array(t["x"]), array(t["y"])])
-
-
-def metric(at: AppTest, label: str) -> str:
-    (value,) = [m.value for m in at.metric if m.label == label]
-    return value
 
 
 def himmelblau(p: torch.Tensor) -> torch.Tensor:
@@ -88,7 +55,7 @@ def fmt(p) -> str:
 # ---------------------------------------------------------------- defaults and every control
 
 def test_defaults_run_adam_from_the_lecture_start():
-    at = open_page()
+    at = open_page(PAGE)
     assert not at.error and not at.warning
     assert at.selectbox(key="opt").value == "Adam"
     assert (at.number_input(key="lr").value, at.select_slider(key="lr_s").value) == (1e-3, 1e-3)
@@ -104,7 +71,7 @@ def test_defaults_run_adam_from_the_lecture_start():
 
 
 def test_optimizer_choice_changes_the_path_and_resets_lr():
-    at = open_page()
+    at = open_page(PAGE)
     at.select_slider(key="lr_s").set_value(0.01).run()
     at.selectbox(key="opt").set_value("SGD").run()
     assert at.number_input(key="lr").value == 1e-3                        # SGD's torch default
@@ -116,7 +83,7 @@ def test_optimizer_choice_changes_the_path_and_resets_lr():
 
 
 def test_lr_slider_and_number_input_stay_in_sync_and_drive_the_run():
-    at = open_page()
+    at = open_page(PAGE)
     at.select_slider(key="lr_s").set_value(0.05).run()
     assert at.number_input(key="lr").value == 0.05
     expected = torch_path(himmelblau, "Adam", [-4.0, 0.0], 0.05, 1000)
@@ -129,7 +96,7 @@ def test_lr_slider_and_number_input_stay_in_sync_and_drive_the_run():
 
 
 def test_steps_and_start_change_the_run_and_the_log():
-    at = open_page()
+    at = open_page(PAGE)
     at.slider(key="sx").set_value(1.0).run()
     at.slider(key="sy").set_value(-1.5).run()
     at.number_input(key="steps").set_value(300).run()
@@ -144,7 +111,7 @@ def test_steps_and_start_change_the_run_and_the_log():
 
 
 def test_hyperparameters_come_from_the_registry_and_change_the_run():
-    at = open_page()
+    at = open_page(PAGE)
     assert at.select_slider(key="h_adam_eps").value == 1e-8
     assert (at.slider(key="h_adam_betas_0").value, at.slider(key="h_adam_betas_1").value) == (0.9, 0.999)
     assert at.checkbox(key="h_adam_amsgrad").value is False
@@ -168,7 +135,7 @@ def test_hyperparameters_come_from_the_registry_and_change_the_run():
 def test_every_registry_optimizer_gets_its_widgets_and_torchs_numbers():
     from gradcore.optimizers import OPTIMIZERS
 
-    at = open_page()
+    at = open_page(PAGE)
     at.number_input(key="steps").set_value(200).run()
     for spec in OPTIMIZERS.values():
         at.selectbox(key="opt").set_value(spec.name).run()
@@ -184,7 +151,7 @@ def test_every_registry_optimizer_gets_its_widgets_and_torchs_numbers():
 
 
 def test_nesterov_without_momentum_is_a_sentence_not_a_traceback():
-    at = open_page()
+    at = open_page(PAGE)
     at.selectbox(key="opt").set_value("SGD").run()
     at.checkbox(key="h_sgd_nesterov").check().run()
     assert not at.exception
@@ -192,7 +159,7 @@ def test_nesterov_without_momentum_is_a_sentence_not_a_traceback():
 
 
 def test_compare_adds_runs_with_their_default_lr():
-    at = open_page()
+    at = open_page(PAGE)
     at.multiselect(key="cmp").select("SGD").select("RMSprop").run()
     figs = figures(at)
     names = {t.get("name") for t in figs["fig_map"]["data"]}
@@ -210,7 +177,7 @@ def test_compare_adds_runs_with_their_default_lr():
 # ---------------------------------------------------------------- the step up close
 
 def test_scrubbed_step_shows_sgd_versus_adam():
-    at = open_page()
+    at = open_page(PAGE)
     table = at.dataframe[0].value.set_index("quantity")
     # Adam's first step is γ·sign(g): the step size γ/(√v̂+ε) = γ/|g| differs per coordinate.
     np.testing.assert_allclose(table.loc["gₜ = ∇f(xₜ)"], [-102, 10])
@@ -233,7 +200,7 @@ def test_scrubbed_step_shows_sgd_versus_adam():
 # ---------------------------------------------------------------- the lecture, divergence, other dimensions
 
 def test_worked_example_reaches_the_lecture_final_point():
-    at = open_page("x^2+y^2")
+    at = open_page(PAGE, "x^2+y^2")
     at.selectbox(key="opt").set_value("SGD").run()
     at.button(key="worked").click().run()
     assert not at.exception and not at.warning
@@ -250,7 +217,7 @@ def test_worked_example_reaches_the_lecture_final_point():
 
 
 def test_diverging_run_warns_and_keeps_the_partial_path():
-    at = open_page()
+    at = open_page(PAGE)
     at.selectbox(key="opt").set_value("SGD").run()
     at.select_slider(key="lr_s").set_value(1.0).run()
     assert not at.exception
@@ -265,7 +232,7 @@ def test_diverging_run_warns_and_keeps_the_partial_path():
 
 
 def test_start_where_f_is_undefined_warns_and_draws_no_path():
-    at = open_page("log(x)+y")                                              # the default start x = −4
+    at = open_page(PAGE, "log(x)+y")                                              # the default start x = −4
     assert not at.exception
     (warning,) = at.warning
     assert "Cannot start at (-4, 0)" in warning.value and "Choose another start point" in warning.value
@@ -276,7 +243,7 @@ def test_start_where_f_is_undefined_warns_and_draws_no_path():
 
 
 def test_one_variable_draws_the_curve_with_the_path():
-    at = open_page("x^3-3x")
+    at = open_page(PAGE, "x^3-3x")
     at.slider(key="sx").set_value(2.5).run()
     assert not at.exception and not at.warning
     assert set(figures(at)) == {"fig_map", "fig_coords", "fig_loss", "fig_step"}
@@ -288,7 +255,7 @@ def test_one_variable_draws_the_curve_with_the_path():
 
 
 def test_three_variables_draw_a_slice_in_the_chosen_plane():
-    at = open_page("x^2+2y^2+3z^2")
+    at = open_page(PAGE, "x^2+2y^2+3z^2")
     at.slider(key="sz").set_value(2.0).run()
     at.selectbox(key="ax_v").set_value("z").run()
     assert not at.exception and not at.warning
@@ -307,7 +274,7 @@ LINE = re.compile(r"step\s+(\d+)\s+x = \[([^\]]*)\]\s+f = (\S+)")
 
 
 def test_the_pytorch_code_prints_the_log():
-    at = open_page()
+    at = open_page(PAGE)
     at.number_input(key="steps").set_value(200).run()
     script = at.code[0].value
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
@@ -322,7 +289,7 @@ def test_the_pytorch_code_prints_the_log():
 # ---------------------------------------------------------------- speed and payload
 
 def test_rerun_time_and_payload_at_defaults():
-    at = open_page()
+    at = open_page(PAGE)
     wall, cpu = [], []
     for i in range(10):
         c0, t0 = time.process_time(), time.perf_counter()

@@ -5,19 +5,16 @@ Expected values are computed here independently, from sympy derivatives of the f
 
 from __future__ import annotations
 
-import base64
-import json
 import math
 import statistics
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 import sympy as sp
+from pagetest import array, figures, metric, open_page, trace
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = "pages/1_Directional_derivative.py"
 HIMMELBLAU = "(x^2+y-11)^2+(x+y^2-7)^2"
 pytestmark = pytest.mark.usefixtures("clean_caches")
@@ -25,39 +22,10 @@ pytestmark = pytest.mark.usefixtures("clean_caches")
 X, Y = sp.symbols("x y", real=True)
 
 
-def open_page(formula: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    if formula is not None:
-        at.query_params["f"] = formula
-    return at.switch_page(PAGE).run()
-
-
 def number_input(at: AppTest, variable: str):
     """The number input of a coordinate of P (its key is px_n1, px_n2, …: a fresh one whenever P moves)."""
     (widget,) = [w for w in at.number_input if w.key.startswith(f"p{variable}_n")]
     return widget
-
-
-def metric(at: AppTest, label: str) -> str:
-    (value,) = [m.value for m in at.metric if m.label == label]
-    return value
-
-
-def figures(at: AppTest) -> dict[str, dict]:
-    """The page's plotly figures by widget key ("fig_theta" …), as JSON."""
-    return {el.key: json.loads(el.proto.spec) for el in at.get("plotly_chart")}
-
-
-def array(value) -> np.ndarray:
-    """A plotly array: a list, or plotly's typed array {"dtype": "f4", "bdata": base64}."""
-    if isinstance(value, dict):
-        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"])).astype(float)
-    return np.array([np.nan if v is None else v for v in value], dtype=float)
-
-
-def trace(fig: dict, name: str) -> dict:
-    (found,) = [t for t in fig["data"] if t.get("name") == name]
-    return found
 
 
 def expected_d(expr: sp.Expr, point, theta: float) -> tuple[float, tuple[float, float]]:
@@ -73,7 +41,7 @@ def himmelblau() -> sp.Expr:
 
 
 def test_defaults_show_grad_dot_u():
-    at = open_page()
+    at = open_page(PAGE)
     assert not at.exception and not at.error
     d, grad = expected_d(himmelblau(), (1, 1), 30)
     assert grad == (-46.0, -38.0)
@@ -85,7 +53,7 @@ def test_defaults_show_grad_dot_u():
 
 @pytest.mark.parametrize(("theta", "px", "py"), [(120, 2.5, -1.0), (0, -4.0, 0.0), (275, 3.0, 2.0)])
 def test_theta_and_p_change_d_u_f(theta, px, py):
-    at = open_page()
+    at = open_page(PAGE)
     at.slider(key="theta").set_value(theta).run()
     at.slider(key="px").set_value(px).run()
     at.slider(key="py").set_value(py).run()
@@ -99,7 +67,7 @@ def test_theta_and_p_change_d_u_f(theta, px, py):
 
 
 def test_theta_curve_peaks_at_the_gradient():
-    at = open_page()
+    at = open_page(PAGE)
     at.slider(key="px").set_value(-2.0).run()
     _, grad = expected_d(himmelblau(), (-2, 1), 0)
     norm, phi = math.hypot(*grad), math.degrees(math.atan2(grad[1], grad[0])) % 360
@@ -119,7 +87,7 @@ def test_theta_curve_peaks_at_the_gradient():
 
 def test_stewart_example_through_the_page():
     # Stewart §14.6 Example 2: f = x³ − 3xy + 4y², u at θ = π/6, P = (1, 2): D_u f = (13 − 3√3)/2
-    at = open_page("x^3-3x y+4y^2")
+    at = open_page(PAGE, "x^3-3x y+4y^2")
     at.slider(key="px").set_value(1.0).run()
     at.slider(key="py").set_value(2.0).run()
     at.slider(key="theta").set_value(30).run()
@@ -134,7 +102,7 @@ def test_stewart_example_through_the_page():
 
 
 def test_step_downhill_moves_p_against_the_gradient():
-    at = open_page()
+    at = open_page(PAGE)
     at.number_input(key="eta").set_value(0.01).run()
     at.button(key="step").click().run()
     assert not at.exception
@@ -150,7 +118,7 @@ def test_step_downhill_moves_p_against_the_gradient():
 
 
 def test_too_large_a_step_goes_uphill_and_stops_at_the_edge():
-    at = open_page()
+    at = open_page(PAGE)
     at.number_input(key="eta").set_value(0.5).run()
     at.button(key="step").click().run()                             # (1, 1) + 0.5 · (46, 38) is far outside [−6, 6]²
     assert (at.slider(key="px").value, at.slider(key="py").value) == (6.0, 6.0)
@@ -160,7 +128,7 @@ def test_too_large_a_step_goes_uphill_and_stops_at_the_edge():
 
 
 def test_level_curve_and_arrows_on_the_contour_map():
-    at = open_page()
+    at = open_page(PAGE)
     fig = figures(at)["fig_level"]
     level = trace(fig, "level curve through P")
     assert level["contours"]["start"] == level["contours"]["end"] == 106.0          # f(1, 1)
@@ -172,7 +140,7 @@ def test_level_curve_and_arrows_on_the_contour_map():
 
 
 def test_theta_p_and_eta_survive_a_visit_to_another_page():
-    at = open_page()
+    at = open_page(PAGE)
     at.slider(key="theta").set_value(100).run()
     at.slider(key="px").set_value(2.0).run()
     at.number_input(key="eta").set_value(0.02).run()
@@ -188,7 +156,7 @@ def test_theta_p_and_eta_survive_a_visit_to_another_page():
 
 
 def test_number_input_and_slider_stay_in_sync():
-    at = open_page()
+    at = open_page(PAGE)
     number_input(at, "x").set_value(2.5).run()
     assert at.slider(key="px").value == 2.5
     d, _ = expected_d(himmelblau(), (2.5, 1), 30)
@@ -201,7 +169,7 @@ def test_number_input_and_slider_stay_in_sync():
 
 @pytest.mark.parametrize(("formula", "theta", "one_sided"), [("sqrt(x^2+y^2)", 30, "1"), ("abs(x)+y^2", 180, "1")])
 def test_kink_shows_the_one_sided_limit(formula, theta, one_sided):
-    at = open_page(formula)
+    at = open_page(PAGE, formula)
     at.slider(key="px").set_value(0.0).run()
     at.slider(key="py").set_value(0.0).run()
     at.slider(key="theta").set_value(theta).run()
@@ -215,7 +183,7 @@ def test_kink_shows_the_one_sided_limit(formula, theta, one_sided):
 
 
 def test_sqrt_at_zero_has_no_one_sided_limit():
-    at = open_page("sqrt(x)+y")
+    at = open_page(PAGE, "sqrt(x)+y")
     at.slider(key="px").set_value(0.0).run()
     assert "does not exist" in at.warning[0].value
     assert metric(at, "one-sided limit") == "none"
@@ -223,7 +191,7 @@ def test_sqrt_at_zero_has_no_one_sided_limit():
 
 @pytest.mark.parametrize(("formula", "px"), [("log(x)+y", -1.0), ("1/x+y", 0.0)])
 def test_undefined_point_is_a_message_and_the_plots_have_gaps(formula, px):
-    at = open_page(formula)
+    at = open_page(PAGE, formula)
     at.slider(key="px").set_value(px).run()
     assert not at.exception
     assert "f is not defined at P" in at.error[0].value
@@ -235,7 +203,7 @@ def test_undefined_point_is_a_message_and_the_plots_have_gaps(formula, px):
 
 
 def test_one_variable_uses_plus_and_minus_one():
-    at = open_page("x^3-3x")
+    at = open_page(PAGE, "x^3-3x")
     at.slider(key="px").set_value(2.0).run()
     assert not at.exception and not at.error
     assert metric(at, "D_u f (sympy)") == "9"
@@ -245,7 +213,7 @@ def test_one_variable_uses_plus_and_minus_one():
 
 
 def test_three_variables_choose_the_plane_of_u():
-    at = open_page("x y z")
+    at = open_page(PAGE, "x y z")
     for key, v in (("px", 1.0), ("py", 2.0), ("pz", 3.0)):
         at.slider(key=key).set_value(v).run()
     at.selectbox(key="ax_v").set_value("z").run()
@@ -257,7 +225,7 @@ def test_three_variables_choose_the_plane_of_u():
 
 
 def test_rerun_after_a_slider_move_is_fast_and_the_figures_small():
-    at = open_page()
+    at = open_page(PAGE)
     times = []
     for i in range(10):
         start = time.perf_counter()

@@ -5,49 +5,23 @@ Expected values are worked by hand or computed here from sympy directly (not fro
 
 from __future__ import annotations
 
-import base64
-import json
 import math
 import statistics
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
+from pagetest import array, figures, metric, open_page
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = "pages/2_Gradient.py"
 pytestmark = pytest.mark.usefixtures("clean_caches")
-
-
-def open_page(formula: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    if formula is not None:
-        at.query_params["f"] = formula
-    return at.switch_page(PAGE).run()
 
 
 def move(at: AppTest, **coords: float) -> AppTest:
     for name, value in coords.items():
         at.slider(key=f"p{name}").set_value(value).run()
     return at
-
-
-def metric(at: AppTest, label: str) -> str:
-    (value,) = [m.value for m in at.metric if m.label == label]
-    return value
-
-
-def figures(at: AppTest) -> dict[str, dict]:
-    return {el.key: json.loads(el.proto.spec) for el in at.get("plotly_chart")}
-
-
-def array(value) -> np.ndarray:
-    """A plotly array: a list, or plotly's typed array {"dtype": "f4", "bdata": base64}."""
-    if isinstance(value, dict):
-        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"])).astype(float)
-    return np.array([np.nan if v is None else v for v in value], dtype=float)
 
 
 def second_partials(at: AppTest) -> dict[str, tuple[float, float]]:
@@ -57,7 +31,7 @@ def second_partials(at: AppTest) -> dict[str, tuple[float, float]]:
 
 
 def test_partials_as_slopes_at_the_default_point():
-    at = open_page()
+    at = open_page(PAGE)
     assert not at.exception and not at.error
     # Himmelblau at (1, 1): f_x = 4x(x²+y−11) + 2(x+y²−7) = −46, f_y = 2(x²+y−11) + 4y(x+y²−7) = −38
     assert metric(at, "∂f/∂x at P") == "-46" and metric(at, "∂f/∂y at P") == "-38"
@@ -71,7 +45,7 @@ def test_partials_as_slopes_at_the_default_point():
 
 
 def test_second_partials_from_sympy_and_torch():
-    at = open_page()
+    at = open_page(PAGE)
     # at (1, 1): f_xx = 12x² + 4y − 42 = −26, f_xy = f_yx = 4x + 4y = 8, f_yy = 4x + 12y² − 26 = −10
     assert second_partials(at) == {"f_xx": (-26, -26), "f_xy": (8, 8), "f_yx": (8, 8), "f_yy": (-10, -10)}
     assert "f_xy(P) = 8 and f_yx(P) = 8: equal" in at.success[0].value
@@ -80,7 +54,7 @@ def test_second_partials_from_sympy_and_torch():
 
 def test_stewart_second_partials_through_the_page():
     # Stewart §14.3 Example 6: f = x³ + x²y³ − 2y² at (2, 1): f_xx = 6x + 2y³ = 14, f_xy = f_yx = 6xy² = 12, f_yy = 6x²y − 4 = 20
-    at = move(open_page("x^3 + x^2 y^3 - 2y^2"), x=2.0, y=1.0)
+    at = move(open_page(PAGE, "x^3 + x^2 y^3 - 2y^2"), x=2.0, y=1.0)
     assert second_partials(at) == {"f_xx": (14, 14), "f_xy": (12, 12), "f_yx": (12, 12), "f_yy": (20, 20)}
     assert any(r"f_{xy} = 6 x y^{2} = 12" in el.value for el in at.latex)
 
@@ -92,14 +66,14 @@ def test_stewart_second_partials_through_the_page():
     ("x^3-3x y^2", {"x": 0.0, "y": 0.0}, "Undecided"),
 ])
 def test_hessian_classifies_critical_points(formula, point, kind):
-    at = move(open_page(formula), **point)
+    at = move(open_page(PAGE, formula), **point)
     assert not at.exception
     (info,) = [i.value for i in at.info]
     assert f"**{kind}**" in info and "critical point" in info
 
 
 def test_gradient_field_arrows_have_one_length():
-    at = open_page("x^2+10y^2")
+    at = open_page(PAGE, "x^2+10y^2")
     fig = figures(at)["fig_field"]
     bands = [t for t in fig["data"] if t.get("name", "").startswith("|∇f|")]
     assert len(bands) == 4                                    # the legend: four bands of |∇f|
@@ -110,7 +84,7 @@ def test_gradient_field_arrows_have_one_length():
 
 
 def test_three_variables_show_every_partial_and_a_slice():
-    at = move(open_page("x y z"), x=1.0, y=2.0, z=3.0)
+    at = move(open_page(PAGE, "x y z"), x=1.0, y=2.0, z=3.0)
     assert not at.exception and not at.error
     assert [metric(at, f"∂f/∂{v} at P") for v in "xyz"] == ["6", "3", "2"]
     sp_values = second_partials(at)
@@ -124,7 +98,7 @@ def test_three_variables_show_every_partial_and_a_slice():
 
 
 def test_one_variable():
-    at = move(open_page("x^3-3x"), x=1.0)
+    at = move(open_page(PAGE, "x^3-3x"), x=1.0)
     assert not at.exception and not at.error
     assert metric(at, "∂f/∂x at P") == "0"
     assert second_partials(at) == {"f_xx": (6, 6)}
@@ -133,7 +107,7 @@ def test_one_variable():
 
 @pytest.mark.parametrize(("formula", "px"), [("log(x)+y", -1.0), ("1/x+y", 0.0)])
 def test_undefined_point_is_a_message_and_plots_still_render(formula, px):
-    at = move(open_page(formula), x=px)
+    at = move(open_page(PAGE, formula), x=px)
     assert not at.exception
     assert "f is not defined at P" in at.error[0].value
     figs = figures(at)
@@ -144,14 +118,14 @@ def test_undefined_point_is_a_message_and_plots_still_render(formula, px):
 
 def test_mixed_partials_that_cannot_be_evaluated_get_a_warning():
     # f = xy·sqrt(x²+y²) is 0 at the origin, but its mixed partials' formulas divide by sqrt(x²+y²) = 0 there
-    at = move(open_page("x y sqrt(x^2+y^2)"), x=0.0, y=0.0)
+    at = move(open_page(PAGE, "x y sqrt(x^2+y^2)"), x=0.0, y=0.0)
     assert not at.exception and not at.error
     assert metric(at, "f(P)") == "0"
     assert any("cannot be evaluated at P" in w.value for w in at.warning)
 
 
 def test_classic_counterexample_is_undefined_at_the_origin():
-    at = move(open_page("x y (x^2 - y^2)/(x^2 + y^2)"), x=0.0, y=0.0)
+    at = move(open_page(PAGE, "x y (x^2 - y^2)/(x^2 + y^2)"), x=0.0, y=0.0)
     assert not at.exception
     assert "f is not defined at P" in at.error[0].value
     assert metric(at, "∂f/∂x at P") == "—"
@@ -160,7 +134,7 @@ def test_classic_counterexample_is_undefined_at_the_origin():
 
 
 def test_rerun_after_a_slider_move_is_fast_and_the_figures_small():
-    at = open_page()
+    at = open_page(PAGE)
     times = []
     for i in range(10):
         start = time.perf_counter()

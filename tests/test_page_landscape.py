@@ -5,21 +5,18 @@ Expected values come from sympy (Hessians at the published minima) and the publi
 
 from __future__ import annotations
 
-import base64
-import json
 import math
 import statistics
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 import sympy as sp
+from pagetest import array, figures, metric, open_page
 from streamlit.testing.v1 import AppTest
 
 from gradcore.landscape_figures import MINIMUM_COLORS
 
-ROOT = Path(__file__).resolve().parents[1]
 PAGE = "pages/6_Landscape.py"
 pytestmark = pytest.mark.usefixtures("clean_caches")
 
@@ -27,31 +24,6 @@ X, Y = sp.symbols("x y", real=True)
 HIMMELBLAU = (X**2 + Y - 11) ** 2 + (X + Y**2 - 7) ** 2
 PUBLISHED = {(3.0, 2.0), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848126)}
 DIVERGED_SLOT = len(MINIMUM_COLORS) + 1          # the basin map's colour slot for "diverged"
-
-
-def open_page(formula: str | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    if formula is not None:
-        at.query_params["f"] = formula
-    return at.switch_page(PAGE).run()
-
-
-def metric(at: AppTest, label: str) -> str:
-    (value,) = [m.value for m in at.metric if m.label == label]
-    return value
-
-
-def figures(at: AppTest) -> dict[str, dict]:
-    return {el.key: json.loads(el.proto.spec) for el in at.get("plotly_chart")}
-
-
-def array(value) -> np.ndarray:
-    """A plotly array: a list, or plotly's typed array {"dtype": …, "bdata": base64, "shape": …}."""
-    if isinstance(value, dict):
-        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-        shape = value.get("shape")
-        return flat.reshape([int(s) for s in str(shape).split(",")]) if shape else flat
-    return np.array(value)
 
 
 def basin_slots(at: AppTest) -> np.ndarray:
@@ -68,7 +40,7 @@ def point(text: str) -> tuple[float, ...]:
 
 
 def test_defaults_himmelblau_critical_points_and_published_minima():
-    at = open_page()
+    at = open_page(PAGE)
     assert not at.exception and not at.error
     assert (metric(at, "minima"), metric(at, "saddles"), metric(at, "maxima")) == ("4", "4", "1")
     assert any("Published minima found: **4 of 4**" in s.value for s in at.success)
@@ -86,7 +58,7 @@ def test_defaults_himmelblau_critical_points_and_published_minima():
 
 
 def test_basin_map_defaults_every_start_reaches_one_of_four_minima():
-    at = open_page()
+    at = open_page(PAGE)
     z = basin_slots(at)
     assert z.shape == (150, 150) and set(np.unique(z)) == {0, 1, 2, 3}
     names = {t["name"] for t in figures(at)["ls_fig_basins"]["data"] if t.get("showlegend", True) and t.get("name")}
@@ -94,7 +66,7 @@ def test_basin_map_defaults_every_start_reaches_one_of_four_minima():
 
 
 def test_optimizer_lr_and_momentum_redraw_the_map():
-    at = open_page()
+    at = open_page(PAGE)
     before = basin_slots(at)
     at.selectbox(key="ls_opt").set_value("SGD").run()
     at.select_slider(key="ls_lr").set_value(0.005).run()
@@ -110,7 +82,7 @@ def test_optimizer_lr_and_momentum_redraw_the_map():
 
 
 def test_huge_learning_rate_is_a_message_and_a_black_map():
-    at = open_page()
+    at = open_page(PAGE)
     at.selectbox(key="ls_opt").set_value("SGD").run()
     at.select_slider(key="ls_lr").set_value(5.0).run()
     assert not at.exception
@@ -121,7 +93,7 @@ def test_huge_learning_rate_is_a_message_and_a_black_map():
 
 
 def test_learning_rate_lever_shows_two_over_lambda_max():
-    at = open_page()
+    at = open_page(PAGE)
     lam = max(float(e) for e in sp.hessian(HIMMELBLAU, (X, Y)).subs({X: 3, Y: 2}).eigenvals())   # P = (1, 1) descends to (3, 2)
     assert metric(at, "stability limit 2/λ_max") == f"{2 / lam:.3g}" == "0.0243"
     fig = figures(at)["ls_fig_sweep"]
@@ -134,7 +106,7 @@ def test_learning_rate_lever_shows_two_over_lambda_max():
 
 
 def test_the_sweep_starts_at_the_shared_point():
-    at = open_page("x^2+10y^2")
+    at = open_page(PAGE, "x^2+10y^2")
     at.slider(key="px").set_value(2.0).run()
     assert metric(at, "stability limit 2/λ_max") == "0.1"
     assert "from (2, 1)" in figures(at)["ls_fig_sweep"]["layout"]["title"]["text"]
@@ -144,14 +116,14 @@ def test_the_sweep_starts_at_the_shared_point():
 
 
 def test_momentum_lever_deep_and_shallow_well():
-    at = open_page()
+    at = open_page(PAGE)
     assert metric(at, "plain SGD → momentum") == "B → A"           # A: the deep well, B: the shallow one
     at.slider(key="lm_mu").set_value(0.0).run()
     assert metric(at, "plain SGD → momentum") == "B → B"
 
 
 def test_saddle_escape_measured_and_predicted():
-    at = open_page()
+    at = open_page(PAGE)
     expected = math.ceil(math.log(1e6) / math.log(1.2))            # ε = 1e-6, lr = 0.1, λ = −2
     assert metric(at, "steps to escape") == metric(at, "predicted") == str(expected) == "76"
     at.select_slider(key="sd_lr").set_value(0.2).run()
@@ -170,7 +142,7 @@ def test_saddle_escape_measured_and_predicted():
     ("abs(x)+y^2", "No critical point"),
 ])
 def test_bad_landscapes_give_a_sentence_and_a_partial_picture(formula, message):
-    at = open_page(formula)
+    at = open_page(PAGE, formula)
     assert not at.exception
     texts = [m.value for m in (*at.warning, *at.info, *at.error)]
     assert any(message in t for t in texts), texts
@@ -178,14 +150,14 @@ def test_bad_landscapes_give_a_sentence_and_a_partial_picture(formula, message):
 
 
 def test_undefined_sweep_start_is_an_error_sentence():
-    at = open_page("log(x)+y^2")
+    at = open_page(PAGE, "log(x)+y^2")
     at.slider(key="px").set_value(-1.0).run()
     assert not at.exception
     assert any("not defined at the start point" in e.value for e in at.error)
 
 
 def test_one_variable_critical_points_on_the_curve():
-    at = open_page("x^3-3x")
+    at = open_page(PAGE, "x^3-3x")
     assert not at.exception
     rows = table(at)
     assert sorted(zip(rows["kind"], rows["point"], strict=True)) == [("maximum", "(-1)"), ("minimum", "(1)")]
@@ -194,7 +166,7 @@ def test_one_variable_critical_points_on_the_curve():
 
 
 def test_three_variables_table_and_note():
-    at = open_page("x^2+y^2-z^2")
+    at = open_page(PAGE, "x^2+y^2-z^2")
     assert not at.exception
     assert any("3 variables" in i.value for i in at.info)
     assert list(table(at)["kind"]) == ["saddle"]
@@ -202,7 +174,7 @@ def test_three_variables_table_and_note():
 
 
 def test_rerun_at_defaults_is_fast():
-    at = open_page()
+    at = open_page(PAGE)
     times = []
     for _ in range(10):
         start = time.perf_counter()

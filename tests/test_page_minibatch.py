@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import math
 import statistics
 import time
-from pathlib import Path
 
-import numpy as np
 import pytest
+from pagetest import array, metrics, open_page
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = "pages/5_Mini-batch.py"
 pytestmark = pytest.mark.usefixtures("clean_caches")
-
-
-def open_page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    return at.switch_page(PAGE).run()
 
 
 KEYS = ("mb_fig_paths", "mb_fig_iter", "mb_fig_epoch", "mb_fig_grads", "mb_fig_noise")
@@ -31,22 +23,11 @@ def figures(at: AppTest) -> dict[str, dict]:
     return {next(k for k in KEYS if el.proto.id.endswith(k)): json.loads(el.proto.spec) for el in at.get("plotly_chart")}
 
 
-def values(v) -> np.ndarray:
-    """A plotly data array: a plain list, or numpy's bytes as {"dtype": "f8", "bdata": base64}."""
-    if isinstance(v, dict):
-        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"])
-    return np.asarray(v)
-
-
 def paths(at: AppTest) -> dict[str, int]:
     """The (w, b) paths on the loss map: run label -> number of points (steps + 1)."""
     fig = figures(at)["mb_fig_paths"]
-    return {t["name"]: len(values(t["x"])) for t in fig["data"] if t.get("showlegend", True) and t["type"] == "scatter"
+    return {t["name"]: len(array(t["x"])) for t in fig["data"] if t.get("showlegend", True) and t["type"] == "scatter"
             and t.get("mode") == "lines"}
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 def ok(at: AppTest) -> None:
@@ -55,7 +36,7 @@ def ok(at: AppTest) -> None:
 
 
 def test_defaults_show_three_runs_from_one_start():
-    at = open_page()
+    at = open_page(PAGE)
     ok(at)
     assert at.title[0].value == "Mini-batch gradient descent"
     assert at.sidebar.text_input(key="f").value          # the shared formula box is still there
@@ -66,7 +47,7 @@ def test_defaults_show_three_runs_from_one_start():
 
 
 def test_cost_metrics_tell_the_mini_batch_story():
-    at = open_page()
+    at = open_page(PAGE)
     m = metrics(at)
     assert m["Full batch"] == "not reached"                  # 20 steps are too few for 99 % of the gap at lr 0.05
     mini, sgd = int(m["Mini-batch"].replace(",", "")), int(m["Stochastic (B = 1)"].replace(",", ""))
@@ -77,18 +58,18 @@ def test_cost_metrics_tell_the_mini_batch_story():
 
 
 def test_changing_the_batch_size_changes_the_path_and_the_cost():
-    at = open_page()
+    at = open_page(PAGE)
     before = metrics(at)["Mini-batch"]
     at.select_slider(key="mb_bs").set_value(64).run()
     ok(at)
     assert paths(at)["Mini-batch (B = 64)"] == 20 * math.ceil(200 / 64) + 1
     assert metrics(at)["Mini-batch"] != before
     noise = figures(at)["mb_fig_noise"]
-    assert [values(t["x"]).tolist() for t in noise["data"] if t["name"] == "B = 64"] == [[64.0]]
+    assert [array(t["x"]).tolist() for t in noise["data"] if t["name"] == "B = 64"] == [[64.0]]
 
 
 def test_the_batch_size_follows_a_smaller_n():
-    at = open_page()
+    at = open_page(PAGE)
     at.select_slider(key="mb_bs").set_value(128).run()
     at.slider(key="mb_n").set_value(100).run()
     ok(at)
@@ -98,14 +79,14 @@ def test_the_batch_size_follows_a_smaller_n():
 
 @pytest.mark.parametrize("optimizer", ["SGD with momentum 0.9", "Adam"])
 def test_optimizers(optimizer):
-    at = open_page()
+    at = open_page(PAGE)
     at.selectbox(key="mb_opt").set_value(optimizer).run()
     ok(at)
     assert optimizer in figures(at)["mb_fig_paths"]["layout"]["title"]["text"]
 
 
 def test_logistic_regression():
-    at = open_page()
+    at = open_page(PAGE)
     at.radio(key="mb_model").set_value("logistic").run()
     ok(at)
     assert "log(1 + e^{z_i})" in at.latex[0].value
@@ -114,14 +95,14 @@ def test_logistic_regression():
 
 
 def test_a_learning_rate_that_diverges_gives_a_warning_not_a_traceback():
-    at = open_page()
+    at = open_page(PAGE)
     at.select_slider(key="mb_lr").set_value(1.0).run()
     ok(at)
     assert any("diverged" in w.value and "lower the learning rate" in w.value for w in at.warning)
 
 
 def test_gradients_at_a_later_epoch():
-    at = open_page()
+    at = open_page(PAGE)
     start = figures(at)["mb_fig_grads"]["layout"]["title"]["text"]
     at.slider(key="mb_at").set_value(20).run()
     ok(at)
@@ -132,7 +113,7 @@ def test_gradients_at_a_later_epoch():
 
 
 def test_csv_mode_without_a_file_keeps_the_synthetic_data():
-    at = open_page()
+    at = open_page(PAGE)
     at.radio(key="mb_data").set_value("Upload CSV").run()
     ok(at)
     assert any("Until a file is usable" in c.value for c in at.caption)
@@ -141,7 +122,7 @@ def test_csv_mode_without_a_file_keeps_the_synthetic_data():
 
 def test_rerun_time_at_defaults():
     """A rerun that changes nothing hits st.cache_data: the median of 10 must stay well under the 500 ms budget."""
-    at = open_page()
+    at = open_page(PAGE)
     seconds = []
     for _ in range(10):
         start = time.perf_counter()
@@ -152,7 +133,7 @@ def test_rerun_time_at_defaults():
 
 
 def test_settings_survive_a_visit_to_another_page():
-    at = open_page()
+    at = open_page(PAGE)
     at.select_slider(key="mb_bs").set_value(64).run()
     at.radio(key="mb_model").set_value("logistic").run()
     at.switch_page("app.py").run()

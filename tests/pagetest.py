@@ -1,0 +1,61 @@
+"""What the AppTest page tests share: open a page of the app as a person would (through app.py, with ?f=…), and read
+its metrics and plotly figures.
+
+The browser tests have their own helpers (tests/browser/helpers.py); these read Streamlit's element tree instead.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")   # absolute, so the tests run from any directory
+
+
+def open_page(page: str, formula: str | None = None, timeout: float = 90, **query: str) -> AppTest:
+    """Run app.py, switch to `page` ("pages/…py") and run it; `formula` and `query` become the URL's query string.
+
+    Whatever the URL says, the page must not raise: a bad formula is an st.error sentence, never an exception."""
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    if formula is not None:
+        at.query_params["f"] = formula
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metric(at: AppTest, label: str) -> str:
+    """The value of the one st.metric with this label."""
+    (value,) = [m.value for m in at.metric if m.label == label]
+    return value
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def figures(at: AppTest) -> dict[str, dict]:
+    """The page's plotly figures by widget key, as the JSON sent to the browser."""
+    return {el.key: json.loads(el.proto.spec) for el in at.get("plotly_chart")}
+
+
+def array(value) -> np.ndarray:
+    """A plotly array as floats: a (nested) list with None for gaps, or plotly's typed array
+    {"dtype": "f4", "bdata": base64, "shape": "rows, cols"}."""
+    if isinstance(value, dict):
+        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"])).astype(float)
+        shape = value.get("shape")
+        return flat.reshape([int(s) for s in str(shape).split(",")]) if shape else flat
+    return np.array(value, dtype=float)
+
+
+def trace(fig: dict, name: str) -> dict:
+    """The one trace of a figure with this name."""
+    (found,) = [t for t in fig["data"] if t.get("name") == name]
+    return found
