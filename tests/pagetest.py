@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import json
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -59,3 +61,15 @@ def trace(fig: dict, name: str) -> dict:
     """The one trace of a figure with this name."""
     (found,) = [t for t in fig["data"] if t.get("name") == name]
     return found
+
+
+def rerun_times(at: AppTest, change: Callable[[int], object] | None = None, runs: int = 10) -> list[float]:
+    """Wall seconds of `runs` reruns of an open page; change(i) moves a widget before rerun i (none: plain reruns)."""
+    times = []
+    for i in range(runs):
+        start = time.perf_counter()
+        if change is not None:
+            change(i)
+        at.run()
+        times.append(time.perf_counter() - start)
+    return times

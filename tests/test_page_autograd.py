@@ -10,10 +10,9 @@ import json
 import statistics
 import subprocess
 import sys
-import time
 
 import pytest
-from pagetest import metrics, open_page
+from pagetest import metrics, open_page, rerun_times
 from streamlit.testing.v1 import AppTest
 
 PAGE = "pages/3_Autograd.py"
@@ -175,11 +174,7 @@ def test_generated_script_prints_the_numbers_on_the_page():
 
 def test_rerun_is_fast_at_defaults():
     at = open_page(PAGE)
-    times = []
-    for _ in range(10):
-        start = time.perf_counter()
-        at.run()
-        times.append(time.perf_counter() - start)
+    times = rerun_times(at)
     assert not at.exception
     median = statistics.median(times)
     print(f"Autograd page rerun, AppTest median of 10: {median * 1000:.0f} ms")

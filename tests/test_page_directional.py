@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import math
 import statistics
-import time
 
 import numpy as np
 import pytest
 import sympy as sp
-from pagetest import array, figures, metric, open_page, trace
+from pagetest import array, figures, metric, open_page, rerun_times, trace
 from streamlit.testing.v1 import AppTest
 
 PAGE = "pages/1_Directional_derivative.py"
@@ -226,11 +225,7 @@ def test_three_variables_choose_the_plane_of_u():
 
 def test_rerun_after_a_slider_move_is_fast_and_the_figures_small():
     at = open_page(PAGE)
-    times = []
-    for i in range(10):
-        start = time.perf_counter()
-        at.slider(key="theta").set_value(40 + 20 * i).run()
-        times.append(time.perf_counter() - start)
+    times = rerun_times(at, lambda i: at.slider(key="theta").set_value(40 + 20 * i))
     median = statistics.median(times)
     sizes = {el.key: len(el.proto.spec) for el in at.get("plotly_chart")}
     print(f"directional page rerun median {median * 1000:.0f} ms (min {min(times) * 1000:.0f} ms), "

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import math
 import statistics
-import time
 
 import numpy as np
 import pytest
-from pagetest import array, figures, metric, open_page
+from pagetest import array, figures, metric, open_page, rerun_times
 from streamlit.testing.v1 import AppTest
 
 PAGE = "pages/2_Gradient.py"
@@ -135,11 +134,7 @@ def test_classic_counterexample_is_undefined_at_the_origin():
 
 def test_rerun_after_a_slider_move_is_fast_and_the_figures_small():
     at = open_page(PAGE)
-    times = []
-    for i in range(10):
-        start = time.perf_counter()
-        at.slider(key="px").set_value(-3.0 + 0.5 * i).run()
-        times.append(time.perf_counter() - start)
+    times = rerun_times(at, lambda i: at.slider(key="px").set_value(-3.0 + 0.5 * i))
     median = statistics.median(times)
     sizes = {el.key: len(el.proto.spec) for el in at.get("plotly_chart")}
     print(f"gradient page rerun median {median * 1000:.0f} ms (min {min(times) * 1000:.0f} ms), "

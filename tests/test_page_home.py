@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 import statistics
-import time
 
 import pytest
-from pagetest import APP
+from pagetest import APP, rerun_times
 from streamlit.testing.v1 import AppTest
 
 pytestmark = pytest.mark.usefixtures("clean_caches")
@@ -124,11 +123,7 @@ def test_kink_is_explained_on_the_page():
 
 def test_rerun_after_a_slider_move_is_fast_and_the_figure_small():
     at = run_home()
-    times = []
-    for i in range(10):
-        start = time.perf_counter()
-        at.slider(key="px").set_value(-3.0 + 0.5 * i).run()
-        times.append(time.perf_counter() - start)
+    times = rerun_times(at, lambda i: at.slider(key="px").set_value(-3.0 + 0.5 * i))
     median = statistics.median(times)
     size = figure_bytes(at)
     print(f"home page rerun median {median * 1000:.0f} ms, figure {size / 1e6:.2f} MB")

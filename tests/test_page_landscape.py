@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import math
 import statistics
-import time
 
 import numpy as np
 import pytest
 import sympy as sp
-from pagetest import array, figures, metric, open_page
+from pagetest import array, figures, metric, open_page, rerun_times
 from streamlit.testing.v1 import AppTest
 
 from gradcore.landscape_figures import MINIMUM_COLORS
@@ -175,11 +174,7 @@ def test_three_variables_table_and_note():
 
 def test_rerun_at_defaults_is_fast():
     at = open_page(PAGE)
-    times = []
-    for _ in range(10):
-        start = time.perf_counter()
-        at.run()
-        times.append(time.perf_counter() - start)
+    times = rerun_times(at)
     assert not at.exception
     median = statistics.median(times)
     print(f"Landscape rerun at defaults: median {median * 1000:.0f} ms of 10")

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 import math
 import statistics
-import time
 
 import pytest
-from pagetest import array, metrics, open_page
+from pagetest import array, metrics, open_page, rerun_times
 from streamlit.testing.v1 import AppTest
 
 PAGE = "pages/5_Mini-batch.py"
@@ -123,11 +122,7 @@ def test_csv_mode_without_a_file_keeps_the_synthetic_data():
 def test_rerun_time_at_defaults():
     """A rerun that changes nothing hits st.cache_data: the median of 10 must stay well under the 500 ms budget."""
     at = open_page(PAGE)
-    seconds = []
-    for _ in range(10):
-        start = time.perf_counter()
-        at.run()
-        seconds.append(time.perf_counter() - start)
+    seconds = rerun_times(at)
     ok(at)
     assert statistics.median(seconds) < 1.0, f"median rerun {statistics.median(seconds):.3f} s (budget 0.5 s)"
 
