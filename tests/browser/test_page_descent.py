@@ -25,6 +25,7 @@ from .helpers import (
     set_slider,
     slider_value,
     stamp_charts,
+    timed_change,
     wait_charts_changed,
     wait_charts_drawn,
     wait_idle,
@@ -144,10 +145,7 @@ def test_sliders_redraw_and_a_diverging_run_warns(page, timings):
     goto(page, PAGE, timeout=FIRST_LOAD_TIMEOUT_S)
 
     def move(key: str, value: float) -> float:
-        stamp, start = stamp_charts(page), time.perf_counter()
-        set_slider(page, key, value)
-        wait_charts_changed(page, stamp)
-        return time.perf_counter() - start
+        return timed_change(page, lambda: set_slider(page, key, value))
 
     scrub = iter([1, 2, 3])
     scrub_s = min(best_of(lambda: move("scrub", next(scrub)), INTERACTION_LIMIT_S))

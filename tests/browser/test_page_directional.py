@@ -6,7 +6,6 @@ Expected numbers are worked out here from Himmelblau's gradient, f = (x²+y−11
 from __future__ import annotations
 
 import math
-import time
 
 import pytest
 
@@ -22,10 +21,9 @@ from .helpers import (
     screenshot,
     set_slider,
     slider_value,
-    stamp_charts,
     table_column,
+    timed_change,
     type_formula,
-    wait_charts_changed,
     wait_idle,
     wait_until,
 )
@@ -50,14 +48,6 @@ def d_u_f(x: float, y: float, theta: float) -> float:
 
 def number(text: str) -> float:
     return float(text.replace("−", "-"))
-
-
-def timed_change(page, action) -> float:
-    """Seconds from an action to the redrawn charts."""
-    stamp, start = stamp_charts(page), time.perf_counter()
-    action()
-    wait_charts_changed(page, stamp)
-    return time.perf_counter() - start
 
 
 def test_angle_slider_changes_d_u_f(page, timings):

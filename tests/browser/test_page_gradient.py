@@ -5,8 +5,6 @@ Himmelblau f = (x²+y−11)² + (x+y²−7)²: f_xx = 12x² + 4y − 42, f_xy = 
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from .helpers import (
@@ -17,10 +15,9 @@ from .helpers import (
     read_metric,
     screenshot,
     set_slider,
-    stamp_charts,
     table_column,
+    timed_change,
     type_formula,
-    wait_charts_changed,
     wait_table_column,
     wait_until,
 )
@@ -32,14 +29,6 @@ PAGE = "Gradient"
 
 def numbers(cells: list[str]) -> list[float]:
     return [float(c.replace("−", "-")) for c in cells]
-
-
-def timed_change(page, action) -> float:
-    """Seconds from an action to the redrawn charts."""
-    stamp, start = stamp_charts(page), time.perf_counter()
-    action()
-    wait_charts_changed(page, stamp)
-    return time.perf_counter() - start
 
 
 def test_point_sliders_drive_partials_and_second_partials(page, timings):
