@@ -47,6 +47,11 @@ def figures(at: AppTest) -> dict[str, dict]:
     return {el.key: json.loads(el.proto.spec) for el in at.get("plotly_chart")}
 
 
+def figure_sizes(at: AppTest) -> dict[str, int]:
+    """Bytes of each plotly figure sent to the browser, by widget key."""
+    return {el.key: len(el.proto.spec) for el in at.get("plotly_chart")}
+
+
 def array(value) -> np.ndarray:
     """A plotly array as floats: a (nested) list with None for gaps, or plotly's typed array
     {"dtype": "f4", "bdata": base64, "shape": "rows, cols"}."""

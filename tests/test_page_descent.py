@@ -15,7 +15,7 @@ import time
 import numpy as np
 import pytest
 import torch
-from pagetest import array, figures, metric, open_page, trace
+from pagetest import array, figure_sizes, figures, metric, open_page, trace
 from streamlit.testing.v1 import AppTest
 
 PAGE = "pages/4_Gradient_descent.py"
@@ -297,7 +297,7 @@ def test_rerun_time_and_payload_at_defaults():
         wall.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
     assert not at.exception
-    payload = sum(len(el.proto.spec) for el in at.get("plotly_chart"))
+    payload = sum(figure_sizes(at).values())
     print(f"\nGradient descent page rerun at defaults (1,000 steps): median {statistics.median(wall) * 1000:.0f} ms wall, "
           f"{statistics.median(cpu) * 1000:.0f} ms CPU (of 10); figures {payload / 1e6:.3f} MB")
     assert payload < 1.5e6

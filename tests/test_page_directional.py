@@ -11,7 +11,7 @@ import statistics
 import numpy as np
 import pytest
 import sympy as sp
-from pagetest import array, figures, metric, open_page, rerun_times, trace
+from pagetest import array, figure_sizes, figures, metric, open_page, rerun_times, trace
 from streamlit.testing.v1 import AppTest
 
 PAGE = "pages/1_Directional_derivative.py"
@@ -227,7 +227,7 @@ def test_rerun_after_a_slider_move_is_fast_and_the_figures_small():
     at = open_page(PAGE)
     times = rerun_times(at, lambda i: at.slider(key="theta").set_value(40 + 20 * i))
     median = statistics.median(times)
-    sizes = {el.key: len(el.proto.spec) for el in at.get("plotly_chart")}
+    sizes = figure_sizes(at)
     print(f"directional page rerun median {median * 1000:.0f} ms (min {min(times) * 1000:.0f} ms), "
           f"figures {sum(sizes.values()) / 1e6:.2f} MB {sizes}")
     assert not at.exception

@@ -10,7 +10,7 @@ import statistics
 
 import numpy as np
 import pytest
-from pagetest import array, figures, metric, open_page, rerun_times
+from pagetest import array, figure_sizes, figures, metric, open_page, rerun_times
 from streamlit.testing.v1 import AppTest
 
 PAGE = "pages/2_Gradient.py"
@@ -136,7 +136,7 @@ def test_rerun_after_a_slider_move_is_fast_and_the_figures_small():
     at = open_page(PAGE)
     times = rerun_times(at, lambda i: at.slider(key="px").set_value(-3.0 + 0.5 * i))
     median = statistics.median(times)
-    sizes = {el.key: len(el.proto.spec) for el in at.get("plotly_chart")}
+    sizes = figure_sizes(at)
     print(f"gradient page rerun median {median * 1000:.0f} ms (min {min(times) * 1000:.0f} ms), "
           f"figures {sum(sizes.values()) / 1e6:.2f} MB {sizes}")
     assert not at.exception

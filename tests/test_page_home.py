@@ -6,7 +6,7 @@ import json
 import statistics
 
 import pytest
-from pagetest import APP, rerun_times
+from pagetest import APP, figure_sizes, rerun_times
 from streamlit.testing.v1 import AppTest
 
 pytestmark = pytest.mark.usefixtures("clean_caches")
@@ -30,7 +30,7 @@ def table(at: AppTest):
 
 
 def figure_bytes(at: AppTest) -> int:
-    return sum(len(el.proto.spec) for el in at.get("plotly_chart"))
+    return sum(figure_sizes(at).values())
 
 
 def test_opens_on_himmelblau_with_its_gradient():

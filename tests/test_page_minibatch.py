@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import math
 import statistics
 
 import pytest
-from pagetest import array, metrics, open_page, rerun_times
+from pagetest import array, figures, metrics, open_page, rerun_times
 from streamlit.testing.v1 import AppTest
 
 PAGE = "pages/5_Mini-batch.py"
 pytestmark = pytest.mark.usefixtures("clean_caches")
-
-
-KEYS = ("mb_fig_paths", "mb_fig_iter", "mb_fig_epoch", "mb_fig_grads", "mb_fig_noise")
-
-
-def figures(at: AppTest) -> dict[str, dict]:
-    """The page's plotly figures by chart key (Streamlit puts the key at the end of the element id)."""
-    return {next(k for k in KEYS if el.proto.id.endswith(k)): json.loads(el.proto.spec) for el in at.get("plotly_chart")}
 
 
 def paths(at: AppTest) -> dict[str, int]:
