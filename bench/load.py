@@ -150,13 +150,14 @@ def wait_healthy(url: str, timeout_s: float = 90.0) -> float:
 
 
 @contextlib.contextmanager
-def serve(*options: str, log: Path | None = None) -> Iterator[tuple[str, int]]:
-    """`streamlit run app.py` on a free loopback port; yields (url, pid) and stops it afterwards."""
+def serve(*options: str, log: Path | None = None, command: tuple[str, ...] = (sys.executable, "-m", "streamlit", "run", "app.py"),
+          cwd: Path = ROOT) -> Iterator[tuple[str, int]]:
+    """`streamlit run app.py` (or `command`) on a free loopback port; yields (url, pid) and stops it afterwards."""
     port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.address", "127.0.0.1",
-           "--server.port", str(port), "--browser.gatherUsageStats", "false", *options]
+    cmd = [*command, "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
+           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *options]   # an edit must not reload modules mid-run
     out = open(log, "w") if log else subprocess.DEVNULL   # closed below
-    server = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
     try:
         url = f"http://127.0.0.1:{port}"
         wait_healthy(url)

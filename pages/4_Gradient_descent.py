@@ -350,7 +350,9 @@ with controls:
     spec = optimizer_control()
     lr = lr_control(spec)
     st.session_state.setdefault("steps", DEFAULT_STEPS)
-    steps = int(st.number_input("Steps", 1, MAX_STEPS, key="steps", step=100, persist_state=KEEP))
+    steps = int(st.number_input("Steps", 1, MAX_STEPS, key="steps", step=100, persist_state=KEEP,
+                                help=f"At most {MAX_STEPS:,} steps per run (and 3 compared optimizers), so that one run "
+                                     "takes seconds and the others in the room keep their turn."))
     start = start_controls(f, sel.domain)
     with st.expander(f"Hyperparameters of {spec.name} (torch's defaults)"):
         hyper = hyper_controls(spec)
