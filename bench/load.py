@@ -205,13 +205,16 @@ class Report:
     latency_s: dict[str, float]
     rss_mb: dict[str, float]
     errors: list[str]
+    load_average: tuple[float, float]    # the machine's 1-minute load average at the start and the end (others' work counts)
 
     def lines(self) -> list[str]:
         lat = ", ".join(f"{k} {v:.2f} s" for k, v in self.latency_s.items())
         rss = ", ".join(f"{k} {v:.0f} MB" for k, v in self.rss_mb.items())
         return [f"{self.sessions} sessions, {self.interactions} reruns in {self.seconds:.1f} s: "
                 f"{self.interactions / self.seconds:.2f} reruns/s, server CPU {self.cpu_per_rerun_s * 1000:.0f} ms per rerun",
-                f"latency per interaction: {lat}", f"server RSS: {rss}", *(f"error: {e}" for e in self.errors)]
+                f"latency per interaction: {lat}", f"server RSS: {rss}",
+                f"machine load average {self.load_average[0]:.1f} → {self.load_average[1]:.1f} (2 cores here)",
+                *(f"error: {e}" for e in self.errors)]
 
 
 def percentiles(seconds: list[float]) -> dict[str, float]:
@@ -229,7 +232,7 @@ def run_class(url: str, pid: int, n: int, steps: int = 3, scenario: Callable[[Se
     warm.close()
     time.sleep(1.0)
     rss = {"start": rss_mb(pid)}
-    cpu0, t0 = cpu_seconds(pid), time.perf_counter()
+    cpu0, t0, load0 = cpu_seconds(pid), time.perf_counter(), os.getloadavg()[0]
     sessions, errors = [], []
 
     def student(i: int) -> None:
@@ -252,7 +255,7 @@ def run_class(url: str, pid: int, n: int, steps: int = 3, scenario: Callable[[Se
     rss["closed"] = settle(pid, rss["start"], settle_s)
     timed = [sec for s in sessions for what, sec in s.timings if not what.startswith("open")]
     reruns = sum(len(s.timings) for s in sessions)
-    return Report(n, reruns, seconds, cpu / max(reruns, 1), percentiles(timed), rss, errors)
+    return Report(n, reruns, seconds, cpu / max(reruns, 1), percentiles(timed), rss, errors, (load0, os.getloadavg()[0]))
 
 
 def settle(pid: int, target_mb: float, timeout_s: float) -> float:
