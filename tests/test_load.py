@@ -21,7 +21,7 @@ import load  # noqa: E402  (bench/ is a folder of scripts, not a package)
 
 pytestmark = pytest.mark.slow
 SESSIONS = int(os.environ.get("GRADIENT_LAB_LOAD_SESSIONS", "10"))
-HEAVY_LIMIT_S = 90          # the heaviest request, measured 2-18 s on a busy 2-core machine
+HEAVY_LIMIT_S = 150         # the heaviest request: 18-24 s here at load average 3-4, 86-101 s at 11-13 (2 cores)
 HEAVY_RSS_LIMIT_MB = 500    # the server's growth while it runs (Community Cloud gives the whole app about 2.7 GB)
 ARTIFACTS = ROOT / "artifacts"
 
