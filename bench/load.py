@@ -315,6 +315,23 @@ def interference(url: str, heavy: str, pid: int | None = None, steps: int = 5, s
                         len(during), rss_mb(pid) - rss0 if pid else None)
 
 
+def cpu_of_request(url: str, pid: int, n: int, page: str, values: dict) -> float:
+    """Server CPU seconds while n sessions send the same widget values at once (st.cache_data computes them once)."""
+    sessions = [Session(url) for _ in range(n)]
+    for s in sessions:
+        s.open(page)
+    cpu0 = cpu_seconds(pid)
+    threads = [threading.Thread(target=s.set_many, args=(values,), daemon=True) for s in sessions]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=RUN_TIMEOUT_S)
+    cpu = cpu_seconds(pid) - cpu0
+    for s in sessions:
+        s.close()
+    return cpu
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sessions", type=int, nargs="+", default=[10], help="N, or several (5 10 20 50)")

@@ -2,7 +2,8 @@
 
 Fails on any exception or st.error a session sees, on a heavy request that freezes another session's slider
 (more than 2x its usual time) or takes unbounded time or memory, and on server memory that does not come back
-within 20% of its start once the sessions close. The figures go to artifacts/load.json and the test's output.
+within 20% of its start once the sessions close; and checks that a request the whole class makes at once is
+computed once. The figures go to artifacts/load.json and the test's output.
 GRADIENT_LAB_LOAD_SESSIONS sets N (default 10; bench/load.py runs 5, 10, 20, 50 by hand).
 """
 
@@ -66,3 +67,14 @@ def test_the_heaviest_request_is_bounded_and_does_not_freeze_another_session(ser
     assert result.rss_growth_mb < HEAVY_RSS_LIMIT_MB
     assert result.steps_during >= 1, "the other session could not move a slider while the heavy request ran"
     assert result.during_s <= 2 * result.alone_s
+
+
+def test_a_class_asking_for_the_same_heavy_map_pays_for_it_once(server, figures, capsys):
+    """st.cache_data is shared by all sessions and computes one key once: 5 students cost about what 1 does."""
+    url, pid = server
+    heavy = {"f": load.HEAVY_FORMULA, "ls_steps": 500, "ls_res": 200}
+    one = load.cpu_of_request(url, pid, 1, "Landscape", {**heavy, "ls_lr": 0.05})
+    five = load.cpu_of_request(url, pid, 5, "Landscape", {**heavy, "ls_lr": 0.02})     # another map, not cached yet
+    figures["same heavy map, server CPU"] = {"1 session": one, "5 sessions at once": five}
+    show(capsys, [f"the same new basin map: server CPU {one:.1f} s for 1 session, {five:.1f} s for 5 at once"])
+    assert five < 2 * one
