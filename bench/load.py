@@ -248,6 +248,7 @@ def run_class(url: str, pid: int, n: int, steps: int = 3, scenario: Callable[[Se
         t.start()
     for t in threads:
         t.join(timeout=RUN_TIMEOUT_S * 2 * (steps + 1))
+    errors += [f"session {i}: still running after {RUN_TIMEOUT_S * 2 * (steps + 1)} s" for i, t in enumerate(threads) if t.is_alive()]
     seconds, cpu = time.perf_counter() - t0, cpu_seconds(pid) - cpu0
     rss["loaded"] = rss_mb(pid)
     for s in sessions:
