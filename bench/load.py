@@ -20,6 +20,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -341,6 +342,8 @@ def main() -> None:
     parser.add_argument("--pid", type=int, help="the running server's process id, for RSS and CPU")
     parser.add_argument("--heavy", action="store_true", help="also: one session's heaviest requests against another's slider")
     args = parser.parse_args()
+    if args.url and urllib.parse.urlsplit(args.url).hostname not in ("127.0.0.1", "localhost", "::1"):
+        parser.error("--url must be a loopback address (127.0.0.1, localhost, ::1): this load is for a server on this machine")
     with contextlib.ExitStack() as stack:
         url, pid = (args.url, args.pid) if args.url else stack.enter_context(serve("--server.disconnectedSessionTTL", "2"))
         for n in args.sessions:
