@@ -179,3 +179,12 @@ def test_rerun_is_fast_at_defaults():
     median = statistics.median(times)
     print(f"Autograd page rerun, AppTest median of 10: {median * 1000:.0f} ms")
     assert median < RERUN_GUARD_S, f"median rerun {median:.2f} s"
+
+
+@pytest.mark.parametrize(("formula", "px"), [("tan(x)+y", 1.5707), ("1/x", 1e-4)])
+def test_three_ways_agree_near_a_pole(formula, px):
+    at = open_page(PAGE, formula)
+    at.slider(key="px").set_value(px).run()
+    assert not at.exception
+    assert any(s.value == "sympy, torch autograd and finite differences agree to rounding error." for s in at.success)
+    assert set(table(at, "finite difference")["verdict"]) == {"✓ agree"}
