@@ -133,14 +133,13 @@ def undefined_reason(formula: Formula, point) -> str:
 def _verdict(sym: float, ag: float, fd: Estimate, at_kink: bool, defined: bool) -> str:
     scale = max(1.0, abs(sym))
     autograd_agrees = abs(sym - ag) <= AUTOGRAD_RTOL * scale
-    gap = abs(sym - fd.value)
-    if autograd_agrees and gap <= FD_RTOL * scale and defined:
+    if autograd_agrees and abs(sym - fd.value) <= FD_RTOL * scale and defined:
         return "agree"
     if at_kink:
         return "kink"
     if not (defined and np.isfinite(sym) and np.isfinite(ag)):
         return "undefined"
-    if autograd_agrees and not gap > FD_RTOL * scale + 4 * fd.error:     # NaN gap: no step settled
+    if autograd_agrees and not fd.error <= FD_RTOL * max(1.0, abs(fd.value)):    # no step settled anywhere
         return "unsettled"
     return "MISMATCH"
 
@@ -149,7 +148,8 @@ def check_gradient(formula: Formula, point) -> GradientCheck:
     """Compare ∇f(P) from sympy, torch autograd (float64) and finite differences with a step fitted to P."""
     p = np.asarray(point, dtype=np.float64)
     value = float(formula.value(p))
-    sym, ag, fd = formula.gradient(p), formula.autograd_gradient(p), partial_derivatives(formula, p)
+    sym, ag = formula.gradient(p), formula.autograd_gradient(p)
+    fd = partial_derivatives(formula, p, expected=sym, rtol=FD_RTOL)
     kinks = kinks_at(formula, p, sym)
     rows = []
     with np.errstate(all="ignore"):

@@ -101,8 +101,8 @@ def test_the_step_fits_the_point_so_correct_gradients_agree(text, point):
     assert check.ok and not check.kinks
     assert [r.verdict for r in check.rows] == ["agree"] * f.n
     assert check.explanation == "sympy, torch autograd and finite differences agree to rounding error."
-    for row in check.rows:
-        assert row.finite_difference == pytest.approx(row.symbolic, rel=1e-6)
+    for row in check.rows:      # f ≈ 1e13 in exp(10x) + y: its rounding (ulp 0.002) limits a quotient in y to ~1e-5
+        assert row.finite_difference == pytest.approx(row.symbolic, rel=1e-4 if text == "exp(10x) + y" else 1e-6)
 
 
 def test_the_step_stays_on_the_near_side_of_a_pole():
