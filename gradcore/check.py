@@ -167,6 +167,12 @@ def check_gradient(formula: Formula, point) -> GradientCheck:
 def _explain(rows: list[CheckRow], kinks: tuple[str, ...]) -> str:
     if kinks:
         return "f is not differentiable at this point, so the three answers may legitimately differ. " + " ".join(kinks)
+    removable = [r for r in rows if r.verdict == "undefined" and np.isnan(r.symbolic) and r.fd_uncertainty
+                 <= FD_RTOL * max(1.0, abs(r.finite_difference))]
+    if removable:
+        return (" ".join(f"sympy's formula for ∂f/∂{r.variable} is 0/0 at this point, yet the derivative exists: finite "
+                         f"differences settle on {r.finite_difference + 0.0:.6g}." for r in removable)
+                + " The formula, not f, is undefined here: move the point a little and the three agree.")
     if any(r.verdict == "undefined" for r in rows):
         return "The gradient is not finite at this point (a vertical tangent or a pole): move the point."
     if any(r.verdict == "MISMATCH" for r in rows):

@@ -159,7 +159,10 @@ if f.n >= 2:
                 "near P**, they are equal at P. Without continuity they can differ.")
 if not np.isfinite(value):
     st.markdown("f is not defined at P, so neither are its derivatives: move P.")
-for pair in so.pairs if np.isfinite(value) else ():
+elif kinks and so.pairs:
+    st.markdown("f has a kink at P, so its mixed partials do not exist there and f_xy = f_yx cannot be checked: "
+                "move P off the kink.")
+for pair in so.pairs if np.isfinite(value) and not kinks else ():
     a, b = partial_text(f, pair.i, pair.j), partial_text(f, pair.j, pair.i)
     same = "the same expression" if pair.identical else "different expressions"
     if pair.equal_at_point:

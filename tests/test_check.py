@@ -184,3 +184,13 @@ def test_overflow_is_called_overflow():
 ])
 def test_undefined_reason_names_the_cause(text, point, start):
     assert undefined_reason(parse(text), point).startswith(start)
+
+
+def test_a_gradient_formula_that_is_0_over_0_where_f_is_differentiable():
+    # f = x y sqrt(x² + y²): ∂f/∂x = y sqrt(x²+y²) + x² y / sqrt(x²+y²) is 0/0 at the origin, but ∇f(0, 0) = (0, 0)
+    f = parse("x y sqrt(x^2 + y^2)")
+    assert kinks_at(f, (0, 0)) == ()
+    check = check_gradient(f, (0, 0))
+    assert [r.finite_difference for r in check.rows] == [pytest.approx(0.0, abs=1e-9)] * 2
+    assert check.explanation.startswith("sympy's formula for ∂f/∂x is 0/0 at this point, yet the derivative exists: "
+                                        "finite differences settle on 0.")

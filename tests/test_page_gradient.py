@@ -161,6 +161,8 @@ def test_at_a_kink_the_partial_does_not_exist_and_its_one_sided_values_show(form
         else:
             assert metric(at, f"∂f/∂{name} at P") == "0"                 # ∂/∂y (|x| + y²) = 2y exists
     assert any(m.value.startswith("H(P) does not exist: f has a kink at P") for m in at.markdown)
+    assert any(m.value.startswith("f has a kink at P, so its mixed partials do not exist") for m in at.markdown)
+    assert not any("cannot be evaluated at P" in w.value for w in at.warning)
     assert not any(el.value.startswith("H(P) =") for el in at.latex)   # no matrix with ∞ as an entry
 
 
