@@ -11,7 +11,8 @@ from gradcore.presets import PRESETS
 
 
 @pytest.mark.parametrize("text", ["(x^2+y-11)^2+(x+y^2-7)^2", "sin(x)cos(y)", "exp(-(x^2+y^2))", "x^3 y - y^2",
-                                  "sigmoid(x y)", "x y z + log(1 + x^2)", "x1 x2 x3 x4"])
+                                  "sigmoid(x y)", "x y z + log(1 + x^2)", "x1 x2 x3 x4",
+                                  "20 + x^2 - 10cos(2pi x) + y^2 - 10cos(2pi y)"])   # Rastrigin: steps of 1 or ½ alias its period
 def test_smooth_functions_agree_everywhere(text):
     f = parse(text)
     rng = np.random.default_rng(1)
@@ -119,6 +120,10 @@ def test_at_a_domain_edge_the_difference_is_one_sided():
 
 
 def test_finite_differences_that_cannot_settle_are_not_called_a_bug():
+    # sin(1/x) at x = 2.46e-7 oscillates with period 2πx² ≈ 4e-13: no step resolves ∂f/∂x ≈ 1.5e13
+    check = check_gradient(parse("sin(1/x) + y"), (2.45975e-07, -0.033))
+    assert check.ok and [r.verdict for r in check.rows] == ["unsettled", "agree"]
+    assert "Finite differences cannot settle ∂f/∂x here" in check.explanation
     # f ≈ 1e304 at x = 70: a change of y by any step up to |P| vanishes in rounding, so no quotient settles on ∂f/∂y = 1
     check = check_gradient(parse("exp(10x) + y"), (70, 0))
     assert check.ok
