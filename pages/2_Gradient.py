@@ -179,9 +179,8 @@ st.markdown("**The Hessian at P and the second-derivative test**")
 hess, verdict = st.columns([1, 1], gap="large")
 with hess:
     if kinks or (np.isfinite(value) and not np.all(np.isfinite(so.sympy))):
-        st.markdown("H(P) does not exist: " + ("f has a kink at P, so its first partials do not all exist there, "
-                                               "nor do their derivatives." if kinks else
-                                               "sympy's second partials give ∞ or 0/0 at P."))
+        st.markdown("H(P) does not exist: f has a kink at P, so its first partials do not all exist there, nor do "
+                    "their derivatives." if kinks else "H(P) cannot be shown: sympy's second partials give ∞ or 0/0 at P.")
     else:
         st.latex(r"H(P) = " + pmatrix([[tex(so.sympy[i, j]) for j in range(f.n)] for i in range(f.n)]))
 with verdict:
