@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gradcore.check import kinks_at, undefined_reason
 from gradcore.formula import Formula
+from gradcore.limits import one_sided
 
 
 def unit_vector(theta_degrees: float) -> np.ndarray:
@@ -25,8 +27,19 @@ def normalise(direction) -> np.ndarray:
 
 
 def directional_derivative(formula: Formula, point, direction) -> float:
-    """D_u f(P) = ∇f(P) · u with u = direction / |direction|."""
-    return float(formula.gradient(point) @ normalise(direction))
+    """D_u f(P) with u = direction / |direction|: ∇f(P) · u where f is differentiable at P, else the one-sided
+    limit lim_{h→0⁺} (f(P + h u) − f(P)) / h; a ValueError says why when neither exists."""
+    p, u = np.asarray(point, dtype=np.float64), normalise(direction)
+    if not np.isfinite(formula.value(p)):
+        raise ValueError(undefined_reason(formula, p))
+    grad = formula.gradient(p)
+    if np.all(np.isfinite(grad)) and not kinks_at(formula, p, grad):
+        return float(grad @ u)
+    limit, _, exists = one_sided(formula, p, u[None, :])
+    if not exists[0]:
+        raise ValueError("f is not differentiable at P, so ∇f · u does not apply, and (f(P + h u) − f(P)) / h has no "
+                         "finite limit as h → 0⁺ along this u: D_u f does not exist here.")
+    return float(limit[0])
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""check_gradient(): the symbolic gradient against torch autograd and central finite differences."""
+"""check_gradient(): the symbolic gradient against torch autograd and finite differences whose step fits the point."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ import numpy as np
 import sympy as sp
 
 from gradcore.formula import Formula
+from gradcore.limits import Estimate, differentiable, partial_derivatives
 
 AUTOGRAD_RTOL = 1e-9    # sympy vs autograd: both exact up to float64 rounding
-FD_RTOL = 1e-4          # central differences carry O(h²) truncation and O(ε/h) rounding
+FD_RTOL = 1e-4          # finite differences: what the best step of the sweep must reach to confirm
 KINK_TOL = 1e-12
+FLOAT_MAX = float(np.finfo(np.float64).max)
 
 
 @dataclass(frozen=True)
@@ -25,7 +27,10 @@ class CheckRow:
     abs_error: float        # |sympy − autograd|
     rel_error: float        # |sympy − autograd| / max(1, |sympy|)
     fd_error: float         # |sympy − finite difference|
-    verdict: str            # "agree", "kink", "undefined" or "MISMATCH"
+    verdict: str            # "agree", "kink", "undefined", "unsettled" (finite differences cannot tell) or "MISMATCH"
+    fd_step: float = float("nan")         # the step h the sweep settled on
+    fd_kind: str = "central"              # "central", or "forward"/"backward" next to a domain edge
+    fd_uncertainty: float = float("nan")  # how far the sweep's neighbouring steps disagree
 
 
 @dataclass(frozen=True)
@@ -40,12 +45,9 @@ class GradientCheck:
     explanation: str
 
 
-def central_difference(formula: Formula, point, h_scale: float = 6e-6) -> np.ndarray:
-    """(f(P + h e_i) − f(P − h e_i)) / 2h with h = h_scale · max(1, |P_i|)."""
-    p = np.asarray(point, dtype=np.float64)
-    h = h_scale * np.maximum(1.0, np.abs(p))
-    steps = np.diag(h)
-    return (formula.value(p + steps) - formula.value(p - steps)) / (2 * h)
+def finite_difference(formula: Formula, point) -> np.ndarray:
+    """∇f(P) by finite differences, the step of each component chosen by a sweep (gradcore.limits)."""
+    return np.array([e.value for e in partial_derivatives(formula, point)])
 
 
 def _at(expr: sp.Expr, subs: dict) -> complex:
@@ -96,43 +98,90 @@ def find_kinks(formula: Formula, point) -> tuple[str, ...]:
     return tuple(sentences)
 
 
-def _verdict(sym: float, ag: float, fd: float, at_kink: bool, defined: bool) -> str:
+def kinks_at(formula: Formula, point, gradient=None) -> tuple[str, ...]:
+    """Why f is not differentiable at P, one sentence per kinked piece; () where f is differentiable there.
+
+    The pieces that can kink (abs, sign, max, min, roots at 0) only nominate P; the verdict comes from f itself:
+    P is a kink unless every probed one-sided directional derivative equals ∇f(P) · u."""
+    candidates = find_kinks(formula, point)
+    if not candidates:
+        return ()
+    grad = formula.gradient(np.asarray(point, dtype=np.float64)) if gradient is None else gradient
+    return () if differentiable(formula, point, grad) else candidates
+
+
+def undefined_reason(formula: Formula, point) -> str:
+    """Why f(P) is not a float64 number, from its exact value: overflow, division by zero, or not a real number."""
+    subs = dict(zip(formula.symbols, (sp.Float(float(v), 17) for v in point), strict=True))
+    try:
+        exact = sp.N(formula.expr.subs(subs), 6)
+    except (TypeError, ValueError, ArithmeticError):
+        exact = sp.nan
+    where = "at P = (" + ", ".join(f"{float(v):.6g}" for v in point) + ")"
+    if exact.is_real and exact.is_finite and abs(exact) > FLOAT_MAX:
+        return (f"f overflows {where}: its value is about {sp.sstr(sp.N(exact, 3))}, beyond float64's largest number "
+                "(about 1.8e308), so the computer gets ∞. Move P towards smaller values, or scale the formula down "
+                "(for example a smaller factor inside exp).")
+    if exact in (sp.zoo, sp.oo, -sp.oo):
+        return f"f is not defined {where}: a division by zero or the log of 0 (f is infinite there). Move P."
+    if exact.is_real is False or (exact.is_number and exact.as_real_imag()[1] != 0):
+        return (f"f is not defined {where}: it is not a real number there (a log or root of a negative number, or "
+                "asin/acos outside [−1, 1]). Move P.")
+    return f"f is not defined {where} (for example 0/0, or a log or root of a negative number). Move P."
+
+
+def _verdict(sym: float, ag: float, fd: Estimate, at_kink: bool, defined: bool) -> str:
     scale = max(1.0, abs(sym))
-    agree = abs(sym - ag) <= AUTOGRAD_RTOL * scale and abs(sym - fd) <= FD_RTOL * scale
-    if agree and defined:
+    autograd_agrees = abs(sym - ag) <= AUTOGRAD_RTOL * scale
+    if autograd_agrees and abs(sym - fd.value) <= FD_RTOL * scale and defined:
         return "agree"
     if at_kink:
         return "kink"
     if not (defined and np.isfinite(sym) and np.isfinite(ag)):
         return "undefined"
+    if autograd_agrees and not fd.error <= FD_RTOL * max(1.0, abs(fd.value)):    # no step settled anywhere
+        return "unsettled"
     return "MISMATCH"
 
 
 def check_gradient(formula: Formula, point) -> GradientCheck:
-    """Compare ∇f(P) from sympy, torch autograd (float64) and central finite differences."""
+    """Compare ∇f(P) from sympy, torch autograd (float64) and finite differences with a step fitted to P."""
     p = np.asarray(point, dtype=np.float64)
     value = float(formula.value(p))
-    sym, ag, fd = formula.gradient(p), formula.autograd_gradient(p), central_difference(formula, p)
-    kinks = find_kinks(formula, p)
+    sym, ag = formula.gradient(p), formula.autograd_gradient(p)
+    fd = partial_derivatives(formula, p, expected=sym, rtol=FD_RTOL)
+    kinks = kinks_at(formula, p, sym)
     rows = []
     with np.errstate(all="ignore"):
         for i, name in enumerate(formula.variables):
             err = abs(sym[i] - ag[i])
-            rows.append(CheckRow(name, float(sym[i]), float(ag[i]), float(fd[i]), float(err),
-                                 float(err / max(1.0, abs(sym[i]))), float(abs(sym[i] - fd[i])),
-                                 _verdict(sym[i], ag[i], fd[i], bool(kinks), bool(np.isfinite(value)))))
-    ok = all(r.verdict in ("agree", "kink") for r in rows) and np.isfinite(value)
-    return GradientCheck(tuple(float(v) for v in p), value, tuple(rows), kinks, ok, _explain(value, rows, kinks))
+            rows.append(CheckRow(name, float(sym[i]), float(ag[i]), fd[i].value, float(err),
+                                 float(err / max(1.0, abs(sym[i]))), float(abs(sym[i] - fd[i].value)),
+                                 _verdict(sym[i], ag[i], fd[i], bool(kinks), bool(np.isfinite(value))),
+                                 fd[i].step, fd[i].kind, fd[i].error))
+    ok = all(r.verdict in ("agree", "kink", "unsettled") for r in rows) and np.isfinite(value)
+    explanation = undefined_reason(formula, p) if not np.isfinite(value) else _explain(rows, kinks)
+    return GradientCheck(tuple(float(v) for v in p), value, tuple(rows), kinks, ok, explanation)
 
 
-def _explain(value: float, rows: list[CheckRow], kinks: tuple[str, ...]) -> str:
-    if not np.isfinite(value):
-        return ("f is not defined at this point (for example log or sqrt of a negative number, or a division by "
-                "zero): move the point.")
+def _explain(rows: list[CheckRow], kinks: tuple[str, ...]) -> str:
     if kinks:
         return "f is not differentiable at this point, so the three answers may legitimately differ. " + " ".join(kinks)
+    removable = [r for r in rows if r.verdict == "undefined" and np.isnan(r.symbolic) and r.fd_uncertainty
+                 <= FD_RTOL * max(1.0, abs(r.finite_difference))]
+    if removable:
+        return (" ".join(f"sympy's formula for ∂f/∂{r.variable} is 0/0 at this point, yet the derivative exists: finite "
+                         f"differences settle on {r.finite_difference + 0.0:.6g}." for r in removable)
+                + " The formula, not f, is undefined here: move the point a little and the three agree.")
     if any(r.verdict == "undefined" for r in rows):
         return "The gradient is not finite at this point (a vertical tangent or a pole): move the point."
     if any(r.verdict == "MISMATCH" for r in rows):
-        return "The three gradients disagree beyond rounding: this is a bug, please report the formula and the point."
+        return ("The three gradients disagree beyond rounding, and the finite differences settled on their value (no "
+                "choice of step explains the gap): this is a bug, please report the formula and the point.")
+    unsettled = [r.variable for r in rows if r.verdict == "unsettled"]
+    if unsettled:
+        names = ", ".join(f"∂f/∂{v}" for v in unsettled)
+        return (f"sympy and torch autograd agree. Finite differences cannot settle {names} here: no step h gave a "
+                "stable quotient (f changes too fast near P for small steps to stay on one side of it, or f is so "
+                "large that its small changes are lost to rounding). That is a limit of finite differences, not a bug.")
     return "sympy, torch autograd and finite differences agree to rounding error."

@@ -11,12 +11,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from gradcore.check import find_kinks
+from gradcore.check import kinks_at
 from gradcore.formula import Formula
+from gradcore.limits import one_sided
 
 LIMIT_STEPS = tuple(10.0 ** -k for k in range(1, 9))   # h = 1e-1 … 1e-8
-ONE_SIDED_H = 1e-5                                       # Richardson step for the one-sided limit
-CONVERGED_RTOL = 1e-3
 
 
 @dataclass(frozen=True)
@@ -134,27 +133,16 @@ def difference_quotients(formula: Formula, point, u, steps=LIMIT_STEPS) -> np.nd
         return (shifted - formula.value(p)) / h
 
 
-def _one_sided(formula: Formula, point, us: np.ndarray, h: float) -> tuple[np.ndarray, np.ndarray]:
-    """Richardson's 2q(h/2) − q(h) for each unit vector in us (m, n), and whether q(h/100) agrees with it."""
-    p = np.asarray(point, dtype=np.float64)
-    steps = np.array([h, h / 2, h / 100])
-    with np.errstate(all="ignore"):
-        q = (formula.value(p + steps[:, None, None] * us) - formula.value(p)) / steps[:, None]   # (3, m)
-        estimate = 2 * q[1] - q[0]
-        exists = np.isfinite(estimate) & (np.abs(q[2] - estimate) <= CONVERGED_RTOL * np.maximum(1.0, np.abs(estimate)))
-    return estimate, exists
-
-
-def one_sided_limit(formula: Formula, point, u, h: float = ONE_SIDED_H) -> OneSided:
-    """lim_{h→0+} (f(P+hu) − f(P))/h by Richardson extrapolation 2q(h/2) − q(h), checked against q(h/100)."""
-    estimate, exists = _one_sided(formula, point, np.asarray(u, dtype=np.float64)[None, :], h)
+def one_sided_limit(formula: Formula, point, u) -> OneSided:
+    """lim_{h→0+} (f(P+hu) − f(P))/h, the step chosen by a sweep with Richardson extrapolation (gradcore.limits)."""
+    estimate, _, exists = one_sided(formula, point, np.asarray(u, dtype=np.float64)[None, :])
     return OneSided(float(estimate[0]), bool(exists[0]))
 
 
-def one_sided_curve(formula: Formula, point, thetas, axes: tuple[int, int] = (0, 1), h: float = ONE_SIDED_H) -> np.ndarray:
+def one_sided_curve(formula: Formula, point, thetas, axes: tuple[int, int] = (0, 1)) -> np.ndarray:
     """The one-sided directional derivative for every θ (degrees); NaN where it does not exist."""
     us = np.stack([direction(formula.n, t, axes) for t in thetas])
-    estimate, exists = _one_sided(formula, point, us, h)
+    estimate, _, exists = one_sided(formula, point, us)
     return np.where(exists, estimate, np.nan)
 
 
@@ -165,7 +153,7 @@ def directional(formula: Formula, point, theta: float, axes: tuple[int, int] = (
     value = float(formula.value(p))
     defined = bool(np.isfinite(value))
     grad = formula.gradient(p) if defined else np.full(formula.n, np.nan)   # no slope where f has no value
-    kinks = find_kinks(formula, p) if defined else ()
+    kinks = kinks_at(formula, p, grad) if defined else ()
     one_sided = one_sided_limit(formula, p, u)
     with np.errstate(all="ignore"):
         d_sympy = float(grad @ u)

@@ -16,6 +16,7 @@ import torch
 from gradcore.calculus import Classification, classify
 from gradcore.directional import Slice, directional_slice
 from gradcore.formula import Formula
+from gradcore.limits import KINK_RTOL, one_sided
 
 SYMMETRY_RTOL = 1e-9    # f_xy(P) vs f_yx(P): both exact up to float64 rounding
 CRITICAL_RTOL = 1e-9    # |∇f(P)| ≤ this · max(1, |f(P)|) counts as ∇f = 0
@@ -135,6 +136,26 @@ def is_critical(gradient, value: float) -> bool:
     if not (np.isfinite(value) and np.all(np.isfinite(g))):
         return False
     return bool(np.linalg.norm(g) <= CRITICAL_RTOL * max(1.0, abs(value)))
+
+
+@dataclass(frozen=True)
+class OneSidedPartial:
+    """∂f/∂x_i at P from the right and from the left (NaN where a side has no limit); the partial exists if they meet."""
+
+    right: float    # lim_{h→0⁺} (f(P + h e_i) − f(P)) / h
+    left: float     # lim_{h→0⁺} (f(P) − f(P − h e_i)) / h
+    exists: bool
+
+
+def one_sided_partials(formula: Formula, point) -> tuple[OneSidedPartial, ...]:
+    """The right and left partials along every axis: at a kink they differ and ∂f/∂x_i does not exist."""
+    eye = np.eye(formula.n)
+    value, error, settled = one_sided(formula, point, np.vstack([eye, -eye]))
+    value = np.where(settled, value, np.nan)
+    right, left, slack = value[:formula.n], -value[formula.n:], error[:formula.n] + error[formula.n:]
+    with np.errstate(all="ignore"):
+        meet = np.abs(right - left) <= KINK_RTOL * np.fmax(1.0, np.fmax(np.abs(right), np.abs(left))) + 4 * slack
+    return tuple(OneSidedPartial(float(r) + 0.0, float(lf) + 0.0, bool(m)) for r, lf, m in zip(right, left, meet, strict=True))
 
 
 @dataclass(frozen=True, eq=False)

@@ -35,7 +35,7 @@ from gradcore.figures import (
 from ui.point import axis_range, point_inputs, point_key, set_point
 from ui.sidebar import formula_sidebar
 from ui.state import keep
-from ui.views import num, short, tex
+from ui.views import num, short, show_undefined, tex
 
 st.set_page_config(page_title="Directional derivative · Gradient Lab", page_icon="∇", layout="wide")
 
@@ -127,8 +127,7 @@ with readout:
         st.latex(aligned(rf"\nabla f(P) &= ({', '.join(tex(g) for g in d.gradient)})", u_text,
                          r"D_u f(P) &= \nabla f(P) \cdot u", rf"&= {terms}", rf"&= {tex(d.sympy, 10)}"))
     if not d.defined:
-        st.error(f"f is not defined at P = ({', '.join(num(c) for c in P)}): a logarithm or root of a negative number, "
-                 "or a division by zero. Move P; the plots leave gaps where f is undefined.", icon=":material/block:")
+        show_undefined(f, P)
     elif not d.differentiable:
         why = " ".join(d.kinks).replace("*", r"\*") or "The gradient is not finite here."
         st.warning(f"**f is not differentiable at P**, so D_u f = ∇f · u is not valid here (it says {num(d.sympy)}). "

@@ -12,11 +12,13 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from gradcore.check import kinks_at
 from gradcore.figures import curve_with_tangent_figure, gradient_field_figure, sample_grid
 from gradcore.partials import (
     axis_slice,
     gradient_field,
     latex,
+    one_sided_partials,
     order_text,
     partial_name,
     partial_text,
@@ -24,7 +26,7 @@ from gradcore.partials import (
 )
 from ui.point import axis_range, point_inputs
 from ui.sidebar import formula_sidebar
-from ui.views import num, short, tex
+from ui.views import num, short, show_undefined, tex
 
 st.set_page_config(page_title="Gradient · Gradient Lab", page_icon="∇", layout="wide")
 
@@ -47,6 +49,12 @@ def pmatrix(rows) -> str:
     return r"\begin{pmatrix} " + r" \\ ".join(" & ".join(r) for r in rows) + r" \end{pmatrix}"
 
 
+def sides_text(side) -> str:
+    """'from the right 1, from the left 0' ('no limit' for a side that has none)."""
+    right, left = (num(v) if np.isfinite(v) else "no limit" for v in (side.right, side.left))
+    return f"from the right {right}, from the left {left}"
+
+
 sel = formula_sidebar()
 f = sel.formula
 names = f.variables
@@ -67,20 +75,28 @@ with controls:
 
 so = second_order(f, P)
 value, grad = float(f.value(P)), so.gradient
+kinks = kinks_at(f, P, grad) if np.isfinite(value) else ()
+sides = one_sided_partials(f, P) if kinks else ()
+missing = {i: side for i, side in enumerate(sides) if not side.exists}     # partials that do not exist at P
 with readout:
     m = st.columns(min(f.n + 1, 4))
     m[0].metric("f(P)", short(value))
     for i in range(f.n):
-        m[(i + 1) % len(m)].metric(f"∂f/∂{names[i]} at P", short(grad[i]))
+        m[(i + 1) % len(m)].metric(f"∂f/∂{names[i]} at P", "none" if i in missing else short(grad[i]),
+                                   help=f"does not exist: {sides_text(missing[i])}" if i in missing else None)
     if not np.isfinite(value):
-        st.error(f"f is not defined at P = ({', '.join(num(c) for c in P)}): a logarithm or root of a negative number, "
-                 "or a division by zero. Move P; the plots leave gaps where f is undefined.", icon=":material/block:")
+        show_undefined(f, P)
+    elif kinks:
+        st.warning("**f is not differentiable at P**, so the gradient does not exist here. "
+                   + " ".join(f"∂f/∂{names[i]} does not exist: {sides_text(side)}." for i, side in missing.items())
+                   + " " + " ".join(kinks).replace("*", r"\*"), icon=":material/warning:")
     elif not np.all(np.isfinite(grad)):
         st.warning("A partial derivative is not finite at P (a vertical tangent or a kink): move P.", icon=":material/warning:")
 
 for i, s in enumerate(f.symbols):
+    at_p = (rf"\text{{ does not exist ({sides_text(missing[i])})}}" if i in missing else rf" = {tex(grad[i])}")
     st.latex(rf"{partial_name(f, i)} = \frac{{\partial f}}{{\partial {latex(s)}}} = {latex(f.gradient_exprs[i])}"
-             rf" \quad\Rightarrow\quad {partial_name(f, i)}(P) = {tex(grad[i])}")
+             rf" \quad\Rightarrow\quad {partial_name(f, i)}(P){at_p}")
 
 st.subheader("Partial derivatives are slopes")
 cols = st.columns(2 if f.n >= 2 else 1, gap="medium")
@@ -88,9 +104,12 @@ for col, axis in zip(cols, sorted(set(axes)), strict=True):
     lo, hi = axis_range(sel.domain, axis)
     cut = axis_slice(f, P, axis, lo, hi)
     fixed = ", ".join(f"{n} = {P[k]:.3g}" for k, n in enumerate(names) if k != axis)
-    col.plotly_chart(curve_with_tangent_figure(cut.coords, cut.values, cut.at, cut.value, cut.slope, None, names[axis], "f",
-                                               f"Along {names[axis]}" + (f" ({fixed} fixed)" if fixed else "")
-                                               + f": slope ∂f/∂{names[axis]} = {num(cut.slope, 4)}"),
+    kinked = missing.get(axis)
+    slope_text = f"no slope at P ({sides_text(kinked)})" if kinked else f"slope ∂f/∂{names[axis]} = {num(cut.slope, 4)}"
+    col.plotly_chart(curve_with_tangent_figure(cut.coords, cut.values, cut.at, cut.value,
+                                               np.nan if kinked else cut.slope, kinked.right if kinked else None,
+                                               names[axis], "f", f"Along {names[axis]}" + (f" ({fixed} fixed)" if fixed else "")
+                                               + f": {slope_text}"),
                      key=f"fig_slice_{axis}")
 
 if f.n >= 2:
@@ -131,13 +150,19 @@ with numeric:
         "torch at P": [f"{so.torch[i, j]:.12g}" for i, j in rows],
     }), hide_index=True, width="stretch")
     st.caption("torch: torch.autograd.functional.hessian(f, P), H[i][j] = ∂/∂x_j (∂f/∂x_i).")
+    if kinks:
+        st.caption("f has a kink at P: these are sympy's and torch's formulas evaluated at P (∞ stands for a Dirac "
+                   "delta or a division by 0), not derivatives of f, which do not exist there.")
 
 if f.n >= 2:
     st.markdown("**Is f_xy = f_yx?** Schwarz's (Clairaut's) theorem: if both mixed partials exist and are **continuous "
                 "near P**, they are equal at P. Without continuity they can differ.")
 if not np.isfinite(value):
     st.markdown("f is not defined at P, so neither are its derivatives: move P.")
-for pair in so.pairs if np.isfinite(value) else ():
+elif kinks and so.pairs:
+    st.markdown("f has a kink at P, so its mixed partials do not exist there and f_xy = f_yx cannot be checked: "
+                "move P off the kink.")
+for pair in so.pairs if np.isfinite(value) and not kinks else ():
     a, b = partial_text(f, pair.i, pair.j), partial_text(f, pair.j, pair.i)
     same = "the same expression" if pair.identical else "different expressions"
     if pair.equal_at_point:
@@ -153,9 +178,16 @@ for pair in so.pairs if np.isfinite(value) else ():
 st.markdown("**The Hessian at P and the second-derivative test**")
 hess, verdict = st.columns([1, 1], gap="large")
 with hess:
-    st.latex(r"H(P) = " + pmatrix([[tex(so.sympy[i, j]) for j in range(f.n)] for i in range(f.n)]))
+    if kinks or (np.isfinite(value) and not np.all(np.isfinite(so.sympy))):
+        st.markdown("H(P) does not exist: f has a kink at P, so its first partials do not all exist there, nor do "
+                    "their derivatives." if kinks else "H(P) cannot be shown: sympy's second partials give ∞ or 0/0 at P.")
+    else:
+        st.latex(r"H(P) = " + pmatrix([[tex(so.sympy[i, j]) for j in range(f.n)] for i in range(f.n)]))
 with verdict:
-    if so.critical:
+    if kinks:
+        st.markdown("f is not differentiable at P, so the second-derivative test (which needs ∇f(P) = 0 and H(P)) "
+                    "does not apply. A kink can still be a minimum or maximum: compare f(P) with the values around it.")
+    elif so.critical:
         st.latex(r"\lambda = " + ", ".join(tex(e) for e in so.classification.eigenvalues))
         st.info(f"∇f(P) = 0, so P is a critical point. **{so.classification.kind.capitalize()}**: "
                 f"{so.classification.sentence}", icon=":material/explore:")

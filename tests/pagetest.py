@@ -2,6 +2,8 @@
 its metrics and plotly figures.
 
 The browser tests have their own helpers (tests/browser/helpers.py); these read Streamlit's element tree instead.
+Importing this module also makes every AppTest run assert that the page shows no "bug, please report" sentence
+(a false alarm on a correct formula is a bug of the app itself), so each page test checks it after every rerun.
 """
 
 from __future__ import annotations
@@ -16,6 +18,33 @@ import numpy as np
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")   # absolute, so the tests run from any directory
+BUG_REPORT = "bug, please report"
+TEXT_ELEMENTS = ("error", "warning", "info", "success", "markdown", "caption")
+
+
+def page_text(at: AppTest) -> list[str]:
+    """Every sentence the page shows: alerts, markdown and captions, in all tabs and columns."""
+    return [str(e.value) for kind in TEXT_ELEMENTS for e in at.get(kind)]
+
+
+def assert_no_bug_report(at: AppTest) -> None:
+    """The page does not tell the user to report a bug."""
+    reports = [text for text in page_text(at) if BUG_REPORT in text]
+    assert not reports, reports
+
+
+def _checked(run: Callable) -> Callable:
+    """AppTest._run, then assert_no_bug_report on what it produced."""
+    def run_and_check(self: AppTest, *args, **kwargs) -> AppTest:
+        result = run(self, *args, **kwargs)
+        assert_no_bug_report(self)
+        return result
+    run_and_check.checks_bug_reports = True
+    return run_and_check
+
+
+if not getattr(AppTest._run, "checks_bug_reports", False):      # every run, including widget .run() calls
+    AppTest._run = _checked(AppTest._run)
 
 
 def open_page(page: str, formula: str | None = None, timeout: float = 90, **query: str) -> AppTest:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -76,3 +77,24 @@ def test_zero_direction_is_a_clear_error():
 def test_second_derivative_test(text, point, kind):
     f = parse(text)
     assert classify(f.hessian(np.array(point, dtype=float))).kind == kind
+
+
+@pytest.mark.parametrize(("text", "point", "direction", "expected"), [
+    ("abs(x) + abs(y)", (0, 0), (1, 1), math.sqrt(2)),        # ∇f · u would say 0
+    ("max(x, y)", (1, 1), (1, 0), 1.0),                        # ∇f · u would say 0.5 (torch's tie split)
+    ("max(x, y)", (1, 1), (-1, 0), 0.0),
+    ("sqrt(x^2 + y^2)", (0, 0), (3, -4), 1.0),                 # the cone rises at slope 1 every way; ∇f is 0/0
+    ("abs(x)^1.5 + y", (0, 0), (math.sqrt(3), 1), 0.5),       # differentiable: ∇f · u, exactly
+])
+def test_directional_derivative_at_kinks_is_the_one_sided_limit(text, point, direction, expected):
+    assert directional_derivative(parse(text), point, direction) == pytest.approx(expected, rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize(("text", "point", "direction", "message"), [
+    ("sqrt(x) + y", (0, 0), (1, 0), "∇f · u does not apply, and (f(P + h u) − f(P)) / h has no finite limit"),
+    ("exp(1000x)", (1,), (1,), "f overflows at P = (1)"),
+    ("log(x) + y", (-1, 0), (1, 0), "f is not defined at P = (-1, 0)"),
+])
+def test_directional_derivative_says_when_there_is_none(text, point, direction, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        directional_derivative(parse(text), point, direction)

@@ -208,3 +208,33 @@ def test_line_span_keeps_the_line_in_the_box():
     assert 0.0 in sl.t
     assert np.all((sl.points >= -2 - 1e-12) & (sl.points <= 2 + 1e-12))
     np.testing.assert_allclose(sl.values, (sl.points ** 2).sum(axis=1))
+
+
+# Differentiable although abs sits at 0: decided from f (one-sided D_u f = ∇f · u in every probed u), not the spelling
+SMOOTH_AT_ABS = [
+    ("x-abs-x", "x abs(x) + y^2", (0, 0), 30.0, 0.0),
+    ("abs-x-to-1.5", "abs(x)^1.5 + y", (0, 0), 30.0, 0.5),      # ∇f = (0, 1): D_u f = sin 30° = 0.5 exactly
+    ("abs-xy", "abs(x y)", (0, 0), 30.0, 0.0),
+    ("abs-xy-diagonal", "abs(x y)", (0, 0), 45.0, 0.0),
+]
+
+
+@pytest.mark.parametrize(("formula", "point", "theta", "expected"), [c[1:] for c in SMOOTH_AT_ABS],
+                         ids=[c[0] for c in SMOOTH_AT_ABS])
+def test_abs_at_zero_can_be_differentiable(formula, point, theta, expected):
+    d = directional(parse(formula), point, theta)
+    assert d.differentiable and not d.kinks
+    assert d.sympy == pytest.approx(expected, abs=1e-15) and d.rate == d.sympy
+    assert d.one_sided.exists and d.one_sided.estimate == pytest.approx(expected, abs=1e-5)
+
+
+@pytest.mark.parametrize(("formula", "point", "theta", "expected"), [
+    ("abs(x) + abs(y)", (0, 0), 45.0, math.sqrt(2)),    # |u_x| + |u_y|: not linear in u
+    ("abs(x) + abs(y)", (0, 0), 200.0, abs(math.cos(math.radians(200))) + abs(math.sin(math.radians(200)))),
+    ("max(x, y)", (1, 1), 0.0, 1.0),                    # max(u_x, u_y)
+    ("max(x, y)", (1, 1), 180.0, 0.0),
+])
+def test_kinks_give_the_one_sided_value(formula, point, theta, expected):
+    d = directional(parse(formula), point, theta)
+    assert not d.differentiable and d.kinks
+    assert d.rate == pytest.approx(expected, abs=1e-9)

@@ -179,3 +179,18 @@ def test_rerun_is_fast_at_defaults():
     median = statistics.median(times)
     print(f"Autograd page rerun, AppTest median of 10: {median * 1000:.0f} ms")
     assert median < RERUN_GUARD_S, f"median rerun {median:.2f} s"
+
+
+@pytest.mark.parametrize(("formula", "px", "gradcheck_passes"),
+                         [("tan(x)+y", 1.5707, True), ("1/x", 1e-4, True), ("sqrt(x)", 1e-6, False), ("abs(x)+y", 1e-7, False)])
+def test_three_ways_agree_near_a_pole_an_edge_or_a_kink(formula, px, gradcheck_passes):
+    at = open_page(PAGE, formula)
+    at.slider(key="px").set_value(px).run()
+    assert not at.exception and not at.error
+    assert any(s.value == "sympy, torch autograd and finite differences agree to rounding error." for s in at.success)
+    assert set(table(at, "finite difference")["verdict"]) == {"✓ agree"}
+    if gradcheck_passes:
+        assert any("gradcheck" in s.value and "passes" in s.value for s in at.success)
+    else:        # torch's own gradcheck keeps its fixed eps = 1e-6: its failure is explained, not shown as an error
+        (warning,) = [w.value for w in at.warning if "gradcheck" in w.value]
+        assert "fails" in warning and "fixed step eps = 1e-6" in warning and "not a wrong gradient" in warning

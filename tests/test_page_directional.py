@@ -11,7 +11,7 @@ import statistics
 import numpy as np
 import pytest
 import sympy as sp
-from pagetest import array, figure_sizes, figures, metric, open_page, rerun_times, trace
+from pagetest import array, figure_sizes, figures, metric, metrics, open_page, rerun_times, trace
 from streamlit.testing.v1 import AppTest
 
 PAGE = "pages/1_Directional_derivative.py"
@@ -233,3 +233,18 @@ def test_rerun_after_a_slider_move_is_fast_and_the_figures_small():
     assert not at.exception
     assert median < 1.0          # the goal is 250 ms at defaults; this only guards gross regressions on a busy machine
     assert sum(sizes.values()) < 1.5e6
+
+
+@pytest.mark.parametrize(("formula", "expected"), [("abs(x)^1.5+y", "0.5"), ("x abs(x)+y^2", "0"), ("abs(x y)", "0")])
+def test_abs_at_zero_that_is_differentiable_gets_grad_dot_u(formula, expected):
+    at = open_page(PAGE, formula)
+    at.slider(key="px").set_value(0.0).run()
+    at.slider(key="py").set_value(0.0).run()
+    assert not at.exception and not at.error and not at.warning              # θ = 30°: no "not valid" warning
+    assert metric(at, "D_u f (sympy)") == expected and metric(at, "D_u f (torch)") == expected
+    assert "one-sided limit" not in metrics(at)
+
+
+def test_overflow_is_called_overflow():
+    at = open_page(PAGE, "exp(1000x)")
+    assert at.error[0].value.startswith("f overflows at P = (1)")

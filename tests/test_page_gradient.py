@@ -143,3 +143,43 @@ def test_rerun_after_a_slider_move_is_fast_and_the_figures_small():
     assert median < 1.0          # the goal is 250 ms at defaults; this only guards gross regressions on a busy machine
     assert sum(sizes.values()) < 1.5e6
     assert math.isfinite(median)
+
+
+@pytest.mark.parametrize(("formula", "point", "sides"), [
+    ("abs(x)+y^2", (0.0, 0.0), {"x": "from the right 1, from the left -1"}),
+    ("max(x, y)", (1.0, 1.0), {"x": "from the right 1, from the left 0", "y": "from the right 1, from the left 0"}),
+])
+def test_at_a_kink_the_partial_does_not_exist_and_its_one_sided_values_show(formula, point, sides):
+    at = move(open_page(PAGE, formula), x=point[0], y=point[1])
+    assert not at.exception and not at.error
+    (warning,) = [w.value for w in at.warning if "not differentiable" in w.value]
+    for name in ("x", "y"):
+        if name in sides:
+            assert metric(at, f"∂f/∂{name} at P") == "none"
+            assert f"∂f/∂{name} does not exist: {sides[name]}." in warning
+            assert any(rf"f_{{{name}}}(P)\text{{ does not exist ({sides[name]})}}" in el.value for el in at.latex)
+        else:
+            assert metric(at, f"∂f/∂{name} at P") == "0"                 # ∂/∂y (|x| + y²) = 2y exists
+    assert any(m.value.startswith("H(P) does not exist: f has a kink at P") for m in at.markdown)
+    assert any(m.value.startswith("f has a kink at P, so its mixed partials do not exist") for m in at.markdown)
+    assert not any("cannot be evaluated at P" in w.value for w in at.warning)
+    assert not any(el.value.strip("$\n").startswith("H(P) =") for el in at.latex)   # no matrix with ∞ as an entry
+
+
+def test_abs_at_zero_that_is_differentiable_has_its_partials():
+    at = move(open_page(PAGE, "x abs(x) + y^2"), x=0.0, y=0.0)
+    assert not at.exception and not at.error and not at.warning
+    assert metric(at, "∂f/∂x at P") == "0" and metric(at, "∂f/∂y at P") == "0"
+
+
+def test_overflow_is_called_overflow():
+    at = open_page(PAGE, "exp(1000x)+y")
+    assert at.error[0].value.startswith("f overflows at P = (1, 1)")
+
+
+def test_an_infinite_second_partial_is_not_shown_as_a_hessian_entry():
+    at = move(open_page(PAGE, "abs(x)^1.5+y"), x=0.0, y=0.0)     # differentiable at 0, but f_xx = 0.75 |x|^(-1/2) → ∞
+    assert not at.exception and not at.error
+    assert metric(at, "∂f/∂x at P") == "0" and metric(at, "∂f/∂y at P") == "1"
+    assert any(m.value == "H(P) cannot be shown: sympy's second partials give ∞ or 0/0 at P." for m in at.markdown)
+    assert not any(el.value.strip("$\n").startswith("H(P) =") for el in at.latex)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import statistics
 
 import pytest
@@ -153,3 +154,36 @@ def test_choosing_a_preset_keeps_the_point_when_it_is_in_range():
     assert at.metric[0].value == "0"                 # Rosenbrock's minimum is (1, 1)
     at.selectbox(key="preset").set_value("Paraboloid").run()
     assert list(table(at)["sympy"]) == ["2", "2"]
+
+
+# Correct gradients that a fixed finite-difference step used to call "MISMATCH … a bug, please report" (issue 11)
+# (formula, P, ∂f/∂x at P worked by hand)
+FALSE_ALARMS = [("1/x", {"px": 1e-4}, -1e8), ("sqrt(x)", {"px": 1e-6}, 500.0),
+                ("exp(10x)+y", {"px": 3.0, "py": 0.0}, 10 * math.exp(30)),
+                ("tan(x)+y", {"px": 1.5707, "py": 0.0}, 1 / math.cos(1.5707) ** 2), ("abs(x)+y", {"px": 1e-7, "py": 0.0}, 1.0)]
+
+
+@pytest.mark.parametrize(("formula", "point", "fx"), FALSE_ALARMS, ids=[c[0] for c in FALSE_ALARMS])
+def test_the_three_way_check_agrees_where_a_fixed_step_failed(formula, point, fx):
+    at = run_home(f=formula)
+    for key, value in point.items():
+        at.slider(key=key).set_value(value).run()
+    assert not at.exception and not at.warning
+    assert at.success[0].value == "sympy, torch autograd and finite differences agree to rounding error."
+    check = table(at)
+    assert set(check["verdict"]) == {"✓ agree"}
+    assert float(check["finite difference"][0]) == pytest.approx(fx, rel=1e-6)
+    assert float(check["sympy"][0]) == pytest.approx(fx, rel=1e-11)            # the table shows 12 digits
+
+
+def test_overflow_is_called_overflow():
+    at = run_home(f="exp(1000x)")                      # P starts at x = 1: e^1000 ≈ 1.97e434 overflows float64
+    assert not at.exception
+    assert at.warning[0].value.startswith("f overflows at P = (1)")
+    assert "negative" not in at.warning[0].value
+
+
+def test_every_page_run_fails_on_a_bug_report_sentence():
+    at = AppTest.from_string('import streamlit as st\nst.warning("The three gradients disagree: this is a bug, please report it.")')
+    with pytest.raises(AssertionError, match="bug, please report"):
+        at.run()

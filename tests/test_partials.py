@@ -14,6 +14,7 @@ from gradcore.partials import (
     axis_slice,
     gradient_field,
     is_critical,
+    one_sided_partials,
     order_text,
     partial_name,
     partial_text,
@@ -158,3 +159,15 @@ def test_names():
     assert partial_text(g, 0, 1) == "f_x1,x2"
     assert partial_name(g, 0) == "f_{x_{1}}"
     assert order_text(f, 0, 1) == "∂/∂y (∂f/∂x)"
+
+
+@pytest.mark.parametrize(("text", "point", "expected"), [
+    ("abs(x) + y^2", (0, 0), [(1.0, -1.0, False), (0.0, 0.0, True)]),
+    ("max(x, y)", (1, 1), [(1.0, 0.0, False), (1.0, 0.0, False)]),      # sympy and torch both say 0.5
+    ("abs(x) + abs(y)", (0, 2), [(1.0, -1.0, False), (1.0, 1.0, True)]),
+    ("x^2 + y", (1, 1), [(2.0, 2.0, True), (1.0, 1.0, True)]),
+])
+def test_one_sided_partials(text, point, expected):
+    sides = one_sided_partials(parse(text), point)
+    assert [s.exists for s in sides] == [e[2] for e in expected]
+    np.testing.assert_allclose([(s.right, s.left) for s in sides], [e[:2] for e in expected], atol=1e-9)

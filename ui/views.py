@@ -8,9 +8,10 @@ import streamlit as st
 import sympy as sp
 
 from gradcore import Formula
-from gradcore.check import GradientCheck
+from gradcore.check import GradientCheck, undefined_reason
 
-VERDICT_LABELS = {"agree": "✓ agree", "kink": "⚠ kink", "undefined": "– undefined", "MISMATCH": "✗ MISMATCH"}
+VERDICT_LABELS = {"agree": "✓ agree", "kink": "⚠ kink", "undefined": "– undefined", "unsettled": "≈ unsettled",
+                  "MISMATCH": "✗ MISMATCH"}
 
 
 def function_signature(formula: Formula) -> str:
@@ -47,6 +48,7 @@ def check_table(check: GradientCheck) -> pd.DataFrame:
         "abs error": [f"{r.abs_error:.1e}" for r in check.rows],
         "rel error": [f"{r.rel_error:.1e}" for r in check.rows],
         "FD error": [f"{r.fd_error:.1e}" for r in check.rows],
+        "FD step": [f"{r.fd_step:.1e}" + ("" if r.fd_kind == "central" else f" ({r.fd_kind})") for r in check.rows],
         "verdict": [VERDICT_LABELS[r.verdict] for r in check.rows],
     })
 
@@ -54,7 +56,7 @@ def check_table(check: GradientCheck) -> pd.DataFrame:
 def show_check(check: GradientCheck) -> None:
     """The check table and its one-paragraph explanation."""
     st.dataframe(check_table(check), hide_index=True, width="stretch")
-    if check.kinks or not check.ok:
+    if check.kinks or not check.ok or any(r.verdict != "agree" for r in check.rows):
         st.warning(check.explanation)
     else:
         st.success(check.explanation)
@@ -77,3 +79,8 @@ def tex(v: float, digits: int = 6) -> str:
     if np.isnan(v):
         return r"\text{undefined}"
     return num(v, digits).replace("∞", r"\infty").replace("−", "-")
+
+
+def show_undefined(formula: Formula, point) -> None:
+    """The error box where f(P) has no value: why (overflow, division by zero, not a real number), plots have gaps."""
+    st.error(undefined_reason(formula, point) + " The plots leave gaps where f is undefined.", icon=":material/block:")
