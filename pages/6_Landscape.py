@@ -131,16 +131,34 @@ def short_name(label: int, minima) -> str:
     return minima[label].name if label >= 0 else ls.OUTCOMES[label]
 
 
+KIND_WORDS = {"minimum": "minimum", "saddle": "saddle", "maximum": "maximum", "inflection": "stationary inflection",
+              "undecided": "undecided"}
+
+
 def kind_label(p: ls.CriticalPoint) -> str:
-    return f"{p.kind} (degenerate)" if p.degenerate else p.kind
+    return f"{KIND_WORDS[p.kind]} (degenerate)" if p.degenerate and p.kind != "inflection" else KIND_WORDS[p.kind]
+
+
+def eigenvalue_text(eigenvalues) -> str:
+    return ", ".join(num(round(v, 10), 4) for v in eigenvalues)
+
+
+def set_row(s: ls.CriticalSet) -> dict:
+    """A curve of critical points as one table row: where it runs, f along it, H a quarter of the way along."""
+    where = (f"closed, through {coords(s.samples[0], 4)}" if s.closed
+             else f"from {coords(s.samples[0], 4)} to {coords(s.samples[-1], 4)}")
+    return {"name": s.name, "kind": f"{KIND_WORDS[s.kind]}: {s.describe()}", "point": where, "f": num(round(s.value, 10), 8),
+            "eigenvalues of H": eigenvalue_text(s.eigenvalues)}
 
 
 def critical_table(cps: ls.CriticalPoints, matches) -> pd.DataFrame:
-    """One row per critical point: name, kind, where, f, the Hessian's eigenvalues, whether it is a published minimum."""
+    """One row per curve of critical points, then per isolated point: name, kind, where, f, the Hessian's eigenvalues,
+    whether it is a published minimum."""
     published = {m.found.name for m in matches if m.found is not None}
-    rows = [{"name": p.name, "kind": kind_label(p), "point": coords(p.point), "f": num(round(p.value, 10), 8),
-             "eigenvalues of H": ", ".join(num(round(v, 10), 4) for v in p.eigenvalues),
-             **({"published": "✓" if p.name in published else ""} if matches else {})} for p in cps.points]
+    rows = [set_row(s) for s in cps.sets]
+    rows += [{"name": p.name, "kind": kind_label(p), "point": coords(p.point), "f": num(round(p.value, 10), 8),
+              "eigenvalues of H": eigenvalue_text(p.eigenvalues),
+              **({"published": "✓" if p.name in published else ""} if matches else {})} for p in cps.points]
     return pd.DataFrame(rows, columns=["name", "kind", "point", "f", "eigenvalues of H", *(["published"] if matches else [])])
 
 
@@ -152,10 +170,9 @@ def ridge_rows(ridges, minima) -> pd.DataFrame:
 
 
 def show_critical_summary(cps: ls.CriticalPoints, matches) -> None:
-    counts = cps.counts()
-    cols = st.columns(3)
-    for col, kind, label in zip(cols, ("minimum", "saddle", "maximum"), ("minima", "saddles", "maxima"), strict=True):
-        col.metric(label, counts.get(kind, 0), border=True)
+    kinds = ["minimum", "saddle", "maximum", *(k for k in ("inflection", "undecided") if k in cps.kinds())]
+    for col, kind in zip(st.columns(len(kinds)), kinds, strict=True):
+        col.metric(ls.KIND_PLURAL[kind], cps.count_text(kind), border=True)
     if matches:
         found = sum(m.found is not None for m in matches)
         missing = [coords(m.published) for m in matches if m.found is None]
@@ -163,13 +180,17 @@ def show_critical_summary(cps: ls.CriticalPoints, matches) -> None:
             f" (missing: {', '.join(missing)}). Newton's method finds only points where ∇f = 0; a minimum at a kink "
             "(|x|, a cone's tip) has no such point." if missing else " ✓")
         (st.success if not missing else st.warning)(text)
+    if cps.sets:
+        st.info("∇f = 0 all along " + " and ".join(f"{s.name} ({s.describe()})" for s in cps.sets) + ": its points are "
+                "not isolated, so each curve is one set, drawn as a line, not a count of its points.")
     if cps.truncated:
-        st.warning(f"More than {ls.MAX_CRITICAL} critical points: only the first {ls.MAX_CRITICAL} are listed "
-                   "(a whole curve of critical points, or a very wavy f). Narrow the range in the sidebar.")
-    if not cps.points:
+        st.warning(f"More than {ls.MAX_CRITICAL} isolated critical points (a very wavy f): the table lists "
+                   f"{ls.MAX_CRITICAL}, some of every kind, and the counts are those found: at least that many. "
+                   "Narrow the range in the sidebar to see them all.")
+    if not cps.points and not cps.sets:
         st.info("No critical point in the plotted range: ∇f is never zero here (or f is not differentiable where it "
                 "bottoms out, like |x| or a cone's tip). Widen the range in the sidebar or choose another preset.")
-    elif "minimum" not in counts:
+    elif "minimum" not in cps.kinds():
         st.info("f has no minimum in the plotted range: descent from any start leaves it or never settles.")
 
 
@@ -235,8 +256,9 @@ if f.n == 2:
     left, right = st.columns([1, 1.15], gap="medium")
     with left:
         published = [m.published for m in matches]
+        found = f"{len(cps.points)}" + (f" and {len(cps.sets)} curve{'s' if len(cps.sets) > 1 else ''}" if cps.sets else "")
         st.plotly_chart(critical_points_figure(cached_grid(f.text, sel.domain), cps.points, published,
-                                               f"Critical points of f in the plotted range ({len(cps.points)})"),
+                                               f"Critical points of f in the plotted range ({found})", cps.sets),
                         key="ls_fig_critical")
     with right:
         show_critical_summary(cps, matches)
@@ -246,8 +268,9 @@ if f.n == 2:
 else:
     if f.n == 1:
         xs = np.linspace(sel.domain[0], sel.domain[1], 600)
+        legend = "● minimum  ▲ maximum" + ("  ◆ stationary inflection" if "inflection" in cps.kinds() else "")
         st.plotly_chart(curve_critical_figure(xs, f.value(xs[:, None]), cps.points, f.variables[0],
-                                              "f′ = 0 on the curve: ● minimum  ▲ maximum"), key="ls_fig_critical")
+                                              f"f′ = 0 on the curve: {legend}"), key="ls_fig_critical")
     else:
         st.info(f"f has {f.n} variables: its critical points in ℝ^{f.n} are found in the box "
                 f"{sel.domain[0]:g} ≤ x ≤ {sel.domain[1]:g}, {sel.domain[2]:g} ≤ the others ≤ {sel.domain[3]:g} "

@@ -172,6 +172,37 @@ def test_three_variables_table_and_note():
     assert "ls_fig_critical" not in figures(at)
 
 
+@pytest.mark.parametrize(("formula", "counts"), [
+    ("exp(-(x^2+y^2))", ("0", "0", "1")),         # no phantom saddles in the flat tail (f ≈ 1e-31 at the corners)
+    ("-exp(-(x^2+y^2))", ("1", "0", "0")),
+    ("x^2 y^2", ("2 lines", "0", "0")),           # both axes are lines of minima
+    ("x y z", ("0", "3 lines", "0")),             # the three axes are lines of saddles
+    ("(x^2+y^2-1)^2", ("a circle", "0", "1")),    # the unit circle of minima, and the maximum at its centre
+], ids=["gaussian", "minus-gaussian", "x2y2", "xyz", "circle"])
+def test_critical_metrics_count_points_and_name_curves(formula, counts):
+    at = open_page(PAGE, formula)
+    assert not at.exception and not at.error
+    assert (metric(at, "minima"), metric(at, "saddles"), metric(at, "maxima")) == counts
+    assert not any("More than" in w.value for w in at.warning)
+
+
+def test_a_circle_of_minima_is_one_row_and_one_line():
+    at = open_page(PAGE, "(x^2+y^2-1)^2")
+    rows = table(at)
+    assert list(rows["name"]) == ["circle 1", "M1"]
+    assert list(rows["kind"]) == ["minimum: a circle of minima", "maximum"] and rows["point"][1] == "(0, 0)"
+    (line,) = [t for t in figures(at)["ls_fig_critical"]["data"] if t.get("name") == "circle 1: a circle of minima"]
+    assert np.hypot(array(line["x"]), array(line["y"])) == pytest.approx(1, abs=1e-9)
+    assert any("∇f = 0 all along circle 1" in i.value for i in at.info)
+
+
+def test_one_variable_stationary_inflection_point():
+    at = open_page(PAGE, "x^3")
+    assert not at.exception
+    assert list(table(at)["kind"]) == ["stationary inflection"] and metric(at, "inflection points") == "1"
+    assert "◆ stationary inflection" in figures(at)["ls_fig_critical"]["layout"]["title"]["text"]
+
+
 def test_rerun_at_defaults_is_fast():
     at = open_page(PAGE)
     times = rerun_times(at)
