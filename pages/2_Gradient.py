@@ -179,8 +179,10 @@ with verdict:
         st.markdown(f"∇f(P) ≠ 0 (|∇f(P)| = {num(so.grad_norm)}): P is not a critical point, so it is "
                     "none of minimum, maximum or saddle; the test applies only where ∇f = 0.")
         if sel.preset and sel.preset.minima:
+            known = sel.preset.minima
             st.caption("Known minima of this preset, to move P to: "
-                       + "; ".join("(" + ", ".join(f"{c:g}" for c in p) + ")" for p in sel.preset.minima) + ".")
+                       + "; ".join("(" + ", ".join(f"{c:g}" for c in p) + ")" for p in known[:6])
+                       + (f"; … ({len(known)} in all)." if len(known) > 6 else "."))
     if np.isfinite(value) and not so.exact:
         st.button("Snap P to the nearest critical point", key="gr_snap", on_click=snap_to_critical, args=(f, sel.domain, P),
                   help="Newton's method on ∇f = 0 from P (x ← x − H⁻¹∇f), classified as on the Landscape page.")

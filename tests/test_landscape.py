@@ -99,6 +99,33 @@ def test_rastrigin_every_local_minimum_in_its_range():
     assert rounded == {(i, j) for i in range(-5, 6) for j in range(-5, 6)}
 
 
+@pytest.mark.parametrize("name", [n for n, p in PRESETS.items() if p.minima])
+def test_every_preset_lists_every_minimum_in_its_range(name):
+    # The presets' lists are what the Gradient descent page calls "known minima": none may be missing.
+    preset = PRESETS[name]
+    f = parse(preset.formula)
+    found = [m.point for m in ls.critical_points(f, *ls.box(preset.domain, f.n)).minima]
+    kinks = name in ("Cone", "Abs valley")          # minimum at a kink: Newton finds no ∇f = 0 there
+    assert len(found) == (0 if kinks else len(preset.minima))
+    for m in found:
+        assert min(math.dist(m, p) for p in preset.minima) < 1e-6
+
+
+def test_three_hump_camel_local_minima_by_sympy():
+    expr = 2 * X**2 - sp.Rational(105, 100) * X**4 + X**6 / 6 + X * Y + Y**2
+    for listed in PRESETS["Three-hump camel"].minima[1:]:
+        root, eigenvalues = sympy_critical_point(expr, listed)
+        assert root == pytest.approx(listed, abs=5e-7) and (eigenvalues > 0).all()
+        assert float(expr.subs({X: root[0], Y: root[1]})) == pytest.approx(0.298638, abs=1e-6)
+
+
+def test_rastrigin_local_minima_by_sympy():
+    g = X**2 - 10 * sp.cos(2 * sp.pi * X)
+    for a in {abs(v) for v in (p[0] for p in PRESETS["Rastrigin"].minima)}:
+        root = float(sp.nsolve(sp.diff(g, X), X, a, prec=30)) if a else 0.0
+        assert root == pytest.approx(a, abs=5e-9) and float(sp.diff(g, X, 2).subs(X, root)) > 0
+
+
 @pytest.mark.parametrize(("text", "domain", "expected"), [
     ("x^2-y^2", (-2, 2, -2, 2), [("saddle", (0, 0), False)]),
     ("x^3-3x y^2", (-2, 2, -2, 2), [("saddle", (0, 0), True)]),                # monkey saddle: H = 0
