@@ -523,6 +523,30 @@ def basins(formula: Formula, minima: tuple[CriticalPoint, ...], domain, optimize
                     radius, traj.optimizer, lr, steps, traj.hyper, traj.message)
 
 
+@dataclass(frozen=True)
+class LowerLR:
+    """After every start diverged: the largest smaller learning rates that do better, measured on a coarse grid."""
+
+    lr: float | None        # the largest tried lr at which some starts reach a minimum
+    reached: float          # the share of starts that reach a minimum at lr
+    safe_lr: float | None   # the largest tried lr at which no start diverges
+    resolution: int         # starts per side of the coarse grid
+
+
+def lower_lr(formula: Formula, minima: tuple[CriticalPoint, ...], domain, optimizer: str, lrs, steps: int,
+             resolution: int = 21, **hyper) -> LowerLR:
+    """Try the learning rates `lrs` from the largest down, from a resolution² grid of starts, until none diverges."""
+    found, reached, safe = None, 0.0, None
+    for lr in sorted(lrs, reverse=True):
+        labels = basins(formula, minima, domain, optimizer, lr, steps, resolution, **hyper).labels
+        if found is None and (labels >= 0).any():
+            found, reached = float(lr), float((labels >= 0).mean())
+        if not (labels == DIVERGED).any():
+            safe = float(lr)
+            break
+    return LowerLR(found, reached, safe, resolution)
+
+
 def minima_array(minima: tuple[CriticalPoint, ...]) -> np.ndarray:
     """The minima's coordinates as an (m, n) array."""
     return np.array([m.point for m in minima], dtype=np.float64)

@@ -85,6 +85,13 @@ def cached_basins(text: str, domain: tuple, optimizer: str, lr: float, momentum:
     return out
 
 
+@st.cache_data(max_entries=32, show_spinner="Every start diverged: trying smaller learning rates…")
+def cached_lower_lr(text: str, domain: tuple, optimizer: str, lr: float, momentum: float, steps: int, resolution: int):
+    smaller = [v for v in LR_OPTIONS if v < lr]
+    return ls.lower_lr(load_formula(text), cached_critical(text, domain).minima, domain, optimizer, smaller, steps,
+                       **ls.with_momentum(optimizer, momentum))
+
+
 @st.cache_data(max_entries=32, show_spinner="Looking for starts on the ridges…")
 def cached_ridges(text: str, domain: tuple, optimizer: str, lr: float, momentum: float, steps: int, resolution: int,
                   _basin_map: ls.BasinMap) -> tuple[ls.RidgePair, ...]:
@@ -194,6 +201,18 @@ def show_critical_summary(cps: ls.CriticalPoints, matches) -> None:
         st.info("f has no minimum in the plotted range: descent from any start leaves it or never settles.")
 
 
+def diverged_sentence(lr: float, lower: ls.LowerLR) -> str:
+    """Every start diverged: say so, and which smaller learning rates do not (measured on a coarse grid)."""
+    text = f"Every start diverged at lr = {lr:g}: each step overshoots further than the last, so there are no basins. "
+    grid = f"{lower.resolution}×{lower.resolution} grid of starts"
+    if lower.lr is None:
+        return text + f"No smaller learning rate on the slider let a start of a {grid} reach a minimum: choose another optimizer."
+    text += f"At lr = {lower.lr:g}, {lower.reached:.0%} of a {grid} reach a minimum"
+    if lower.safe_lr is not None:
+        text += f"; at lr = {lower.safe_lr:g} none diverges" if lower.safe_lr != lower.lr else " and none diverges"
+    return text + ". Move the learning-rate slider down."
+
+
 def published_matches(sel, f, cps):
     preset = sel.preset
     if preset is None or not preset.minima or len(preset.minima[0]) != f.n:
@@ -280,7 +299,7 @@ else:
     st.caption(NEWTON_NOTE)
 
 st.subheader("2 · Basins of attraction: which start ends where")
-basin_map = None
+basin_map, every_start_diverged = None, False
 if f.n != 2:
     st.info("A basin map colours the plane of starts, so it needs f of two variables (x, y). "
             "Pick a preset such as Himmelblau to see one.")
@@ -302,7 +321,10 @@ else:
     with picture:
         st.plotly_chart(basin_figure(basin_map, cached_grid(f.text, sel.domain),
                                      f"{optimizer}, lr = {lr:g}, {steps} steps from {resolution}² starts"), key="ls_fig_basins")
-    if basin_map.message:
+    every_start_diverged = bool(basin_map.minima) and bool((basin_map.labels == ls.DIVERGED).all())
+    if every_start_diverged:
+        st.error(diverged_sentence(lr, cached_lower_lr(*key)), icon=":material/warning:")
+    elif basin_map.message:
         st.warning(basin_map.message, icon=":material/warning:")
     if not basin_map.minima:
         st.info("No minimum in the plotted range, so no start can end in one: the map shows only where runs "
@@ -320,6 +342,9 @@ with lever_cols[0]:
                   help="Both run with the basin map's optimizer and settings.")
         st.caption(f"end in different minima: {ls.outcome_name(r.labels[0], basin_map.minima)} and "
                    f"{ls.outcome_name(r.labels[1], basin_map.minima)}.")
+    elif basin_map is not None and every_start_diverged:
+        st.caption(f"Needs basins, but every start diverged at lr = {basin_map.lr:g}: lower the learning rate (see the "
+                   "basin map's message).")
     else:
         st.caption("Needs a basin map with two or more basins (f of two variables with several minima).")
 with lever_cols[1]:
@@ -340,9 +365,13 @@ with tab_start:
             st.caption(f"{basin_map.optimizer}, lr = {basin_map.lr:g}, {basin_map.steps} steps (the basin map's settings). "
                        "A ridge between two basins runs through saddle points and maxima: on it, the first steps choose "
                        "a side, so starts closer than any measurement end in different minima.")
+    elif basin_map is not None and every_start_diverged:
+        st.info(f"Every start diverged at lr = {basin_map.lr:g}, so there is no ridge between basins to show. Lower the "
+                "learning rate above the basin map.")
     else:
+        others = [n for n in ("Himmelblau", "Tilted double well", "Rastrigin") if sel.preset is None or n != sel.preset.name]
         st.info("Only one basin (or none) in the map, so every start that converges ends in the same place. "
-                "Try Himmelblau, the tilted double well or Rastrigin.")
+                f"Try {', '.join(others[:-1])} or {others[-1]}.")
 
 with tab_lr:
     sweep_controls, sweep_picture = st.columns([1, 2.2], gap="medium")

@@ -258,6 +258,26 @@ def test_huge_lr_diverges_everywhere_with_a_sentence(himmelblau):
     assert "Lower the learning rate" in bm.message
 
 
+def test_lower_lr_after_every_start_diverged(himmelblau):
+    # SGD with μ = 0.9 on Himmelblau: at 0.05 every start of the grid diverges, at 0.02 some reach a minimum, and the
+    # largest lr at which none diverges is 0.005 (checked here start by start with torch.optim.SGD itself).
+    f, cps = himmelblau
+    lower = ls.lower_lr(f, cps.minima, HIMMELBLAU.domain, "SGD", [0.1, 0.05, 0.02, 0.01, 0.005, 0.002], 500, momentum=0.9)
+    assert (lower.lr, lower.safe_lr, lower.resolution) == (0.02, 0.005, 21)
+    assert 0 < lower.reached < 1
+    _, _, starts = ls.grid_starts(HIMMELBLAU.domain, 21)
+    for lr, diverged in ((0.05, "all"), (0.01, "some"), (0.005, "none")):
+        x = torch.tensor(starts, dtype=torch.float64, requires_grad=True)
+        opt = torch.optim.SGD([x], lr=lr, momentum=0.9)
+        for _ in range(500):
+            opt.zero_grad()
+            ((x[:, 0] ** 2 + x[:, 1] - 11) ** 2 + (x[:, 0] + x[:, 1] ** 2 - 7) ** 2).sum().backward()
+            opt.step()
+        gone = ~(torch.isfinite(x).all(dim=1) & (x.abs() < 1e6).all(dim=1))
+        assert {"all": bool(gone.all()), "some": bool(gone.any() and not gone.all()), "none": not gone.any()}[diverged], lr
+    assert not ls.lower_lr(f, cps.minima, HIMMELBLAU.domain, "SGD", [0.5, 0.2], 500).lr     # none of those helps
+
+
 def test_undefined_starts_are_white_and_the_rest_still_drawn():
     f = parse("log(x)+y^2")
     bm = ls.basins(f, (), (-3, 3, -3, 3), "Adam", 0.1, 100, resolution=20)

@@ -85,10 +85,26 @@ def test_huge_learning_rate_is_a_message_and_a_black_map():
     at.selectbox(key="ls_opt").set_value("SGD").run()
     at.select_slider(key="ls_lr").set_value(5.0).run()
     assert not at.exception
-    assert any("diverged" in w.value and "Lower the learning rate" in w.value for w in at.warning)
+    assert any(e.value.startswith("Every start diverged at lr = 5:") and "Move the learning-rate slider down" in e.value
+               for e in at.error)
     assert (basin_slots(at) == DIVERGED_SLOT).all()
     names = [t.get("name") for t in figures(at)["ls_fig_basins"]["data"]]
     assert "diverged: 100%" in names
+
+
+def test_sgd_at_lr_0_2_on_himmelblau_says_every_start_diverged_and_which_lr_does_not():
+    # SGD, μ = 0.9 (the page's default), lr = 0.2: every start diverges; measured in test_landscape, lr = 0.02 is the
+    # largest slider value at which some starts reach a minimum, and lr = 0.005 the largest at which none diverges.
+    at = open_page(PAGE)
+    at.selectbox(key="ls_opt").set_value("SGD").run()
+    at.select_slider(key="ls_lr").set_value(0.2).run()
+    (error,) = [e.value for e in at.error]
+    assert error.startswith("Every start diverged at lr = 0.2:")
+    assert "At lr = 0.02, " in error and "at lr = 0.005 none diverges" in error
+    captions = [c.value for c in at.caption]
+    assert any("every start diverged at lr = 0.2: lower the learning rate" in c for c in captions)
+    assert not any("several minima" in c for c in captions)
+    assert not any("Try Himmelblau" in i.value for i in at.info)
 
 
 def test_learning_rate_lever_shows_two_over_lambda_max():
