@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gradcore.critical import classify_at, stationarity
+from gradcore.critical import PROBE_FRACTION, classify_at, stationarity
 from gradcore.descent import Progress, Trajectory, descend
 from gradcore.formula import Formula
 from gradcore.optimizers import get_optimizer
@@ -286,13 +286,14 @@ def _on_curve(formula: Formula, guess: np.ndarray, lows, highs, span: float) -> 
     return (z, s.null_basis(0)) if s.critical(span)[0] and s.null_dimension()[0] > 0 else None
 
 
-def _trace(formula: Formula, x0: np.ndarray, v: np.ndarray, lows, highs, span: float) -> tuple[list[np.ndarray], bool]:
-    """Samples of the curve of critical points from x0 along v, CURVE_STEP × span apart, to the box's edge;
+def _trace(formula: Formula, x0: np.ndarray, v: np.ndarray, lows, highs, span: float, step: float | None = None,
+           most: int = CURVE_SAMPLES) -> tuple[list[np.ndarray], bool]:
+    """Samples of the curve of critical points from x0 along v, `step` (CURVE_STEP × span) apart, to the box's edge;
     closed when the trace comes back to x0."""
-    h, lo, hi = CURVE_STEP * span, np.asarray(lows), np.asarray(highs)
+    h, lo, hi = step or CURVE_STEP * span, np.asarray(lows), np.asarray(highs)
     samples: list[np.ndarray] = []
     x, d = x0, v
-    for _ in range(CURVE_SAMPLES):
+    for _ in range(most):
         guess = x + h * d
         if (guess < lo).any() or (guess > hi).any():
             break
@@ -326,7 +327,9 @@ def _curves_through(formula: Formula, x: np.ndarray, traced: list[np.ndarray], l
             continue
         ahead, closed = _trace(formula, x, v, lows, highs, span)
         behind = [] if closed else _trace(formula, x, -v, lows, highs, span)[0]
-        if len(ahead) + len(behind) >= 2:
+        if not ahead and not behind:    # near the box's edge the curve may leave it within one step: look closer
+            ahead, behind = (_trace(formula, x, w, lows, highs, span, PROBE_FRACTION * span, 1)[0] for w in (v, -v))
+        if ahead or behind:
             samples = np.array([*behind[::-1], x, *ahead])
             traced.append(samples)
             yield samples, closed
@@ -354,6 +357,8 @@ def critical_sets(formula: Formula, xs: np.ndarray, null_dims: np.ndarray, lows,
 def curve_shape(samples: np.ndarray, closed: bool, span: float) -> str:
     """'line' if the samples lie on one straight line, 'circle' if a closed planar curve at one distance from its
     centre, 'curve' otherwise."""
+    if len(samples) < 3:
+        return "curve"
     centred = samples - samples.mean(axis=0)
     _, sv, axes = np.linalg.svd(centred, full_matrices=False)
     if len(sv) < 2 or sv[1] <= 1e-6 * span * np.sqrt(len(samples)):
