@@ -323,7 +323,7 @@ else:
                                      f"{optimizer}, lr = {lr:g}, {steps} steps from {resolution}² starts"), key="ls_fig_basins")
     every_start_diverged = bool(basin_map.minima) and bool((basin_map.labels == ls.DIVERGED).all())
     if every_start_diverged:
-        st.error(diverged_sentence(lr, cached_lower_lr(*key)), icon=":material/warning:")
+        st.warning(diverged_sentence(lr, cached_lower_lr(*key)), icon=":material/warning:")
     elif basin_map.message:
         st.warning(basin_map.message, icon=":material/warning:")
     if not basin_map.minima:

@@ -85,8 +85,9 @@ def test_huge_learning_rate_is_a_message_and_a_black_map():
     at.selectbox(key="ls_opt").set_value("SGD").run()
     at.select_slider(key="ls_lr").set_value(5.0).run()
     assert not at.exception
-    assert any(e.value.startswith("Every start diverged at lr = 5:") and "Move the learning-rate slider down" in e.value
-               for e in at.error)
+    assert not at.error
+    assert any(w.value.startswith("Every start diverged at lr = 5:") and "Move the learning-rate slider down" in w.value
+               for w in at.warning)
     assert (basin_slots(at) == DIVERGED_SLOT).all()
     names = [t.get("name") for t in figures(at)["ls_fig_basins"]["data"]]
     assert "diverged: 100%" in names
@@ -98,7 +99,8 @@ def test_sgd_at_lr_0_2_on_himmelblau_says_every_start_diverged_and_which_lr_does
     at = open_page(PAGE)
     at.selectbox(key="ls_opt").set_value("SGD").run()
     at.select_slider(key="ls_lr").set_value(0.2).run()
-    (error,) = [e.value for e in at.error]
+    assert not at.error
+    (error,) = [w.value for w in at.warning]
     assert error.startswith("Every start diverged at lr = 0.2:")
     assert "At lr = 0.02, " in error and "at lr = 0.005 none diverges" in error
     captions = [c.value for c in at.caption]
