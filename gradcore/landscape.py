@@ -18,23 +18,26 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gradcore.calculus import classify
+from gradcore.critical import PROBE_FRACTION, classify_at, stationarity
 from gradcore.descent import Progress, Trajectory, descend
 from gradcore.formula import Formula
 from gradcore.optimizers import get_optimizer
 
 NOT_CONVERGED, DIVERGED, UNDEFINED = -1, -2, -3
 OUTCOMES = {NOT_CONVERGED: "not converged", DIVERGED: "diverged", UNDEFINED: "f undefined at the start"}
-KIND_ORDER = ("minimum", "saddle", "maximum", "undecided")
-KIND_PREFIX = {"saddle": "S", "maximum": "M", "undecided": "D"}
+KIND_ORDER = ("minimum", "saddle", "maximum", "inflection", "undecided")
+KIND_PREFIX = {"saddle": "S", "maximum": "M", "inflection": "I", "undecided": "D"}
+KIND_PLURAL = {"minimum": "minima", "saddle": "saddles", "maximum": "maxima", "inflection": "inflection points",
+               "undecided": "undecided points"}
 
 NEWTON_STEPS = 60                 # Newton iterations from every start (quadratic convergence needs < 10)
 NEWTON_STARTS = {1: 400, 2: 60}   # starts per axis for one and two variables
 NEWTON_STARTS_ND = 2000           # random starts in the box for three variables or more
 STEP_CAP = 0.25                   # a Newton step is at most this fraction of the range
-GRADIENT_RTOL = 1e-8              # |∇f| ≤ this × the typical |∇f| on the range counts as zero
 SAME_POINT_RTOL = 1e-4            # points closer than this × the range are one point
-MAX_CRITICAL = 500                # the list stops here (a curve of critical points has infinitely many)
+MAX_CRITICAL = 500                # the list of isolated points stops here (every kind found stays in it)
+CURVE_STEP = 0.01                 # a curve of critical points is traced in steps of this × the range
+CURVE_SAMPLES = 2000              # at most this many samples per traced curve
 MATCH_FRACTION = 0.02             # an end point within this × the range of a minimum reached it
 DIVERGE_RTOL = 1e-6               # a final loss above the start's by this much: the run diverged
 
@@ -54,25 +57,64 @@ class CriticalPoint:
 
 
 @dataclass(frozen=True)
+class CriticalSet:
+    """A curve of critical points (∇f = 0 all along it, so none of them is isolated), traced CURVE_STEP apart."""
+
+    name: str                       # "line 1", "circle 1", "curve 2", …
+    kind: str                       # every point of it is a minimum, maximum or saddle (f is constant along it)
+    shape: str                      # "line", "circle" or "curve"
+    samples: tuple[tuple[float, ...], ...]
+    value: float                    # f along the curve
+    closed: bool                    # the trace came back to where it started
+    eigenvalues: tuple[float, ...]  # of H at the middle sample (one is zero: the curve's own direction)
+
+    def describe(self) -> str:
+        """'a line of minima', 'a circle of saddles', …"""
+        return f"a {self.shape} of {KIND_PLURAL[self.kind]}"
+
+
+@dataclass(frozen=True)
 class CriticalPoints:
-    """Every critical point found in the box lows ≤ x ≤ highs, minima first."""
+    """Every critical point found in the box lows ≤ x ≤ highs: isolated points (minima first) and curves of them."""
 
     points: tuple[CriticalPoint, ...]
     lows: tuple[float, ...]
     highs: tuple[float, ...]
-    truncated: bool = False         # more than MAX_CRITICAL were found (e.g. a curve of minima)
+    truncated: bool = False         # more than MAX_CRITICAL isolated points: the list keeps some of every kind
+    sets: tuple[CriticalSet, ...] = ()
+    found: tuple[tuple[str, int], ...] = ()   # (kind, isolated points found), before any truncation
 
     def of_kind(self, kind: str) -> tuple[CriticalPoint, ...]:
-        """The critical points of one kind."""
+        """The isolated critical points of one kind."""
         return tuple(p for p in self.points if p.kind == kind)
+
+    def sets_of_kind(self, kind: str) -> tuple[CriticalSet, ...]:
+        """The curves of critical points of one kind."""
+        return tuple(s for s in self.sets if s.kind == kind)
 
     @property
     def minima(self) -> tuple[CriticalPoint, ...]:
         return self.of_kind("minimum")
 
     def counts(self) -> dict[str, int]:
-        """{kind: how many}, for every kind found."""
-        return {k: len(self.of_kind(k)) for k in KIND_ORDER if self.of_kind(k)}
+        """{kind: how many isolated points were found} for every kind found (a lower bound when truncated)."""
+        found = dict(self.found) if self.found else {k: len(self.of_kind(k)) for k in KIND_ORDER}
+        return {k: found[k] for k in KIND_ORDER if found.get(k)}
+
+    def kinds(self) -> tuple[str, ...]:
+        """Every kind found, as isolated points or as curves."""
+        return tuple(k for k in KIND_ORDER if self.counts().get(k) or self.sets_of_kind(k))
+
+    def count_text(self, kind: str) -> str:
+        """'4', 'at least 500', 'a circle', '1 + 2 lines', '0': how many of this kind, in words where infinite."""
+        n, sets = self.counts().get(kind, 0), self.sets_of_kind(kind)
+        number = f"≥ {n}" if self.truncated and n else str(n)
+        if not sets:
+            return number
+        shapes = {s.shape for s in sets}
+        curve = sets[0].shape if len(sets) == 1 else f"{len(sets)} {shapes.pop() + 's' if len(shapes) == 1 else 'curves'}"
+        curve = f"a {curve}" if len(sets) == 1 else curve
+        return f"{number} + {curve}" if n else curve
 
 
 def box(domain, n: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
@@ -159,14 +201,6 @@ def newton(formula: Formula, x: np.ndarray, lows, highs, steps: int = NEWTON_STE
     return x
 
 
-def _gradient_scale(formula: Formula, starts: np.ndarray) -> float:
-    """The median |∇f| over the starts: what 'large' means for this f on this range."""
-    with np.errstate(all="ignore"):
-        norms = np.linalg.norm(formula.gradient(starts), axis=-1)
-    norms = norms[np.isfinite(norms)]
-    return float(np.median(norms)) if norms.size else 1.0
-
-
 def _distinct(points: np.ndarray, tol: float, limit: int) -> list[int]:
     """Indices of points at least tol apart (in every coordinate's largest difference); a sweep along x1."""
     _, first = np.unique(np.round(points / tol), axis=0, return_index=True)
@@ -185,55 +219,178 @@ def _distinct(points: np.ndarray, tol: float, limit: int) -> list[int]:
 
 
 def critical_points(formula: Formula, lows, highs, starts: np.ndarray | None = None) -> CriticalPoints:
-    """Every x in the box with ∇f(x) = 0 that Newton's method reaches from a grid of starts, classified by H(x)."""
+    """Every x in the box with ∇f(x) = 0 (on f's own scale there) that Newton's method reaches from a grid of starts:
+    curves of critical points traced as one set each, isolated points classified by H(x) (by f around x if H is singular)."""
     lows, highs = tuple(map(float, lows)), tuple(map(float, highs))
     starts = newton_starts(lows, highs) if starts is None else np.asarray(starts, dtype=np.float64)
     span = max(h - lo for lo, h in zip(lows, highs, strict=True))
     x = newton(formula, starts, lows, highs)
     inside = np.isfinite(x).all(axis=1) & ((x >= np.array(lows) - 1e-9 * span) & (x <= np.array(highs) + 1e-9 * span)).all(axis=1)
     x = x[inside]
-    gnorm = np.linalg.norm(formula.gradient(x), axis=-1)
-    zero = np.isfinite(gnorm) & (gnorm <= GRADIENT_RTOL * max(_gradient_scale(formula, starts), 1e-300))
-    x = x[zero]
-    kept = _distinct(x, SAME_POINT_RTOL * span, 4 * MAX_CRITICAL)
-    points = _named(formula, x[kept], span)
-    return CriticalPoints(points[:MAX_CRITICAL], lows, highs, len(points) > MAX_CRITICAL)
+    x = x[stationarity(formula, x, span).critical(span)]
+    x = x[_distinct(x, SAME_POINT_RTOL * span, len(x))]
+    local = stationarity(formula, x, span)
+    sets, on_a_set = critical_sets(formula, x, local.null_dimension(), lows, highs, span)
+    rest = np.flatnonzero(~on_a_set)
+    points = _named(formula, x[rest], local.zero[rest], span)
+    found = tuple((k, sum(p.kind == k for p in points)) for k in KIND_ORDER if any(p.kind == k for p in points))
+    return CriticalPoints(every_kind(points, MAX_CRITICAL), lows, highs, len(points) > MAX_CRITICAL, sets, found)
 
 
-def probe_kind(formula: Formula, point: np.ndarray, radius: float, directions: int = 32) -> str:
-    """Where the Hessian test cannot decide: compare f on a small sphere around the point with f there.
-
-    Lower and higher values both: a (degenerate) saddle; only higher: a minimum; only lower: a maximum.
-    """
-    n = len(point)
-    if n == 1:
-        u = np.array([[1.0], [-1.0]])
-    elif n == 2:
-        t = np.linspace(0, 2 * np.pi, directions, endpoint=False)
-        u = np.stack([np.cos(t), np.sin(t)], axis=1)
-    else:
-        u = np.random.default_rng(1).normal(size=(directions * n, n))
-        u = np.concatenate([np.eye(n), -np.eye(n), u / np.linalg.norm(u, axis=1, keepdims=True)])
-    f0 = float(formula.value(point))
-    around = formula.value(point + radius * u) - f0
-    tiny = 1e-12 * max(abs(f0), float(np.nanmax(np.abs(around), initial=0.0)), 1e-300)
-    if not np.isfinite(around).all() or not np.isfinite(f0):
-        return "undecided"
-    lower, higher = (around < -tiny).any(), (around > tiny).any()
-    if lower and higher:
-        return "saddle"
-    return "minimum" if higher and not lower else "maximum" if lower and not higher else "undecided"
+def snap(formula: Formula, point, lows, highs) -> CriticalPoint | None:
+    """The critical point Newton's method reaches from P, classified as critical_points() classifies it; None when
+    Newton leaves the box, meets a point where f is undefined, or stops short of ∇f = 0."""
+    lows, highs = tuple(map(float, lows)), tuple(map(float, highs))
+    span = max(h - lo for lo, h in zip(lows, highs, strict=True))
+    x = newton(formula, np.asarray(point, dtype=np.float64).reshape(1, -1), lows, highs)
+    inside = np.isfinite(x).all() and ((x >= np.array(lows) - 1e-9 * span) & (x <= np.array(highs) + 1e-9 * span)).all()
+    if not inside or not stationarity(formula, x, span).critical(span)[0]:
+        return None
+    x = x[0]
+    c = classify_at(formula, x, span)
+    return CriticalPoint("P*", tuple(float(v) for v in x), float(formula.value(x)), c.kind, c.eigenvalues, c.degenerate)
 
 
-def _named(formula: Formula, xs: np.ndarray, span: float) -> tuple[CriticalPoint, ...]:
-    """Classify each point by H (by f around it where H cannot decide), sort (minima first, then by f), name them."""
+def every_kind(points: tuple[CriticalPoint, ...], limit: int) -> tuple[CriticalPoint, ...]:
+    """At most `limit` points, taken in turn from each kind, so a cut list still shows every kind found."""
+    by_kind = [[p for p in points if p.kind == k] for k in KIND_ORDER]
+    out: list[CriticalPoint] = []
+    for i in range(max(map(len, by_kind), default=0)):
+        out += [group[i] for group in by_kind if i < len(group)]
+    keep = set(map(id, out[:limit]))
+    return tuple(p for p in points if id(p) in keep)
+
+
+# ---------------------------------------------------------------- curves of critical points
+
+def _directions(basis: np.ndarray) -> list[np.ndarray]:
+    """Directions to try from a degenerate point: its null eigenvectors and the axes and diagonals projected on them."""
+    n = basis.shape[0]
+    eye = np.eye(n)
+    trial = [*basis.T, *eye, *[(eye[i] + s * eye[j]) for i in range(n) for j in range(i + 1, n) for s in (1, -1)]]
+    out: list[np.ndarray] = []
+    for v in trial:
+        v = basis @ (basis.T @ v)
+        length = np.linalg.norm(v)
+        if length > 0.1 and all(abs(float(v @ u)) < 0.99 * length for u in out):
+            out.append(v / length)
+    return out
+
+
+def _on_curve(formula: Formula, guess: np.ndarray, lows, highs, span: float) -> tuple[np.ndarray, np.ndarray] | None:
+    """The critical point Newton's method reaches from guess and H's null space there, if it is degenerate (on a curve)."""
+    z = newton(formula, guess[None], lows, highs, steps=30)[0]
+    if not np.isfinite(z).all():
+        return None
+    s = stationarity(formula, z[None], span)
+    return (z, s.null_basis(0)) if s.critical(span)[0] and s.null_dimension()[0] > 0 else None
+
+
+def _trace(formula: Formula, x0: np.ndarray, v: np.ndarray, lows, highs, span: float, step: float | None = None,
+           most: int = CURVE_SAMPLES) -> tuple[list[np.ndarray], bool]:
+    """Samples of the curve of critical points from x0 along v, `step` (CURVE_STEP × span) apart, to the box's edge;
+    closed when the trace comes back to x0."""
+    h, lo, hi = step or CURVE_STEP * span, np.asarray(lows), np.asarray(highs)
+    samples: list[np.ndarray] = []
+    x, d = x0, v
+    for _ in range(most):
+        guess = x + h * d
+        if (guess < lo).any() or (guess > hi).any():
+            break
+        found = _on_curve(formula, guess, lows, highs, span)
+        if found is None or np.linalg.norm(found[0] - guess) > h / 2 or np.linalg.norm(found[0] - x) < h / 2:
+            break
+        z, basis = found
+        if len(samples) >= 3 and np.linalg.norm(z - x0) < 1.5 * h:
+            return samples + [z], True
+        d = basis @ (basis.T @ d)
+        if np.linalg.norm(d) < 0.1:
+            break
+        d = d / np.linalg.norm(d)
+        samples.append(z)
+        x = z
+    return samples, False
+
+
+def _near(points: np.ndarray, samples: np.ndarray, tol: float) -> np.ndarray:
+    """(len(points),) True where a point is within tol of one of the samples."""
+    if not len(points) or not len(samples):
+        return np.zeros(len(points), dtype=bool)
+    return (np.linalg.norm(points[:, None, :] - samples[None, :, :], axis=-1) <= tol).any(axis=1)
+
+
+def _curves_through(formula: Formula, x: np.ndarray, traced: list[np.ndarray], lows, highs, span: float):
+    """(samples, closed) of every curve of critical points through x not traced yet (both ways along each direction)."""
+    h = CURVE_STEP * span
+    for v in _directions(stationarity(formula, x[None], span).null_basis(0)):
+        if any(_near(np.stack([x + h * v, x - h * v]), t, h / 2).any() for t in traced):
+            continue
+        ahead, closed = _trace(formula, x, v, lows, highs, span)
+        behind = [] if closed else _trace(formula, x, -v, lows, highs, span)[0]
+        if not ahead and not behind:    # near the box's edge the curve may leave it within one step: look closer
+            ahead, behind = (_trace(formula, x, w, lows, highs, span, PROBE_FRACTION * span, 1)[0] for w in (v, -v))
+        if ahead or behind:
+            samples = np.array([*behind[::-1], x, *ahead])
+            traced.append(samples)
+            yield samples, closed
+
+
+def critical_sets(formula: Formula, xs: np.ndarray, null_dims: np.ndarray, lows, highs, span: float
+                  ) -> tuple[tuple[CriticalSet, ...], np.ndarray]:
+    """The curves of critical points through the degenerate points xs, and which xs lie on one of them."""
+    on_a_set = np.zeros(len(xs), dtype=bool)
+    tried = np.zeros(len(xs), dtype=bool)
+    traced: list[np.ndarray] = []
+    found: list[tuple[np.ndarray, bool]] = []
+    h = CURVE_STEP * span
+    for i in np.flatnonzero(null_dims > 0):
+        if on_a_set[i] or tried[i]:
+            continue
+        new = list(_curves_through(formula, xs[i], traced, lows, highs, span))
+        found += new
+        for samples, _ in new:
+            on_a_set |= (null_dims > 0) & _near(xs, samples, h)
+        tried |= (null_dims > 0) & _near(xs, xs[i][None], h / 2)
+    return _named_sets(formula, found, span), on_a_set
+
+
+def curve_shape(samples: np.ndarray, closed: bool, span: float) -> str:
+    """'line' if the samples lie on one straight line, 'circle' if a closed planar curve at one distance from its
+    centre, 'curve' otherwise."""
+    if len(samples) < 3:
+        return "curve"
+    centred = samples - samples.mean(axis=0)
+    _, sv, axes = np.linalg.svd(centred, full_matrices=False)
+    if len(sv) < 2 or sv[1] <= 1e-6 * span * np.sqrt(len(samples)):
+        return "line"
+    if not closed or (len(sv) > 2 and sv[2] > 1e-6 * span * np.sqrt(len(samples))):
+        return "curve"
+    uv = centred @ axes[:2].T                       # the plane of the curve; fit (u−a)² + (v−b)² = r²
+    (a, b, _), *_ = np.linalg.lstsq(np.column_stack([2 * uv, np.ones(len(uv))]), (uv ** 2).sum(axis=1), rcond=None)
+    radii = np.linalg.norm(uv - (a, b), axis=1)
+    return "circle" if np.ptp(radii) <= 1e-3 * radii.mean() else "curve"
+
+
+def _named_sets(formula: Formula, found, span: float) -> tuple[CriticalSet, ...]:
+    """Each traced curve as a CriticalSet: its kind from a point a quarter along it, its shape, its name."""
+    counter: dict[str, int] = {}
+    out = []
+    for samples, closed in found:
+        c = classify_at(formula, samples[len(samples) // 4], span)
+        shape = curve_shape(samples, closed, span)
+        counter[shape] = counter.get(shape, 0) + 1
+        out.append(CriticalSet(f"{shape} {counter[shape]}", c.kind, shape, tuple(map(tuple, samples.tolist())),
+                               float(np.median(formula.value(samples))), closed, c.eigenvalues))
+    return tuple(out)
+
+
+def _named(formula: Formula, xs: np.ndarray, zeros: np.ndarray, span: float) -> tuple[CriticalPoint, ...]:
+    """Classify each point (gradcore.critical.classify_at), sort (minima first, then by f), name them."""
     values, hessians = formula.value(xs), formula.hessian(xs)
     rows = []
-    for x, v, H in zip(xs, values, hessians, strict=True):
-        c = classify(H)
-        degenerate = c.kind == "undecided"
-        kind = probe_kind(formula, x, 1e-3 * span) if degenerate else c.kind
-        rows.append((KIND_ORDER.index(kind), float(v), tuple(float(t) for t in x), kind, c.eigenvalues, degenerate))
+    for x, v, zero, H in zip(xs, values, zeros, hessians, strict=True):
+        c = classify_at(formula, x, span, zero=float(zero), hessian=H)
+        rows.append((KIND_ORDER.index(c.kind), float(v), tuple(float(t) for t in x), c.kind, c.eigenvalues, c.degenerate))
     rows.sort(key=lambda r: r[:3])
     counter = dict.fromkeys(KIND_ORDER, 0)
     out = []
@@ -369,6 +526,30 @@ def basins(formula: Formula, minima: tuple[CriticalPoint, ...], domain, optimize
     labels = outcomes(traj.x, at, radius, traj.diverged_at)
     return BasinMap(xs, ys, labels.reshape(resolution, resolution), traj.x.reshape(resolution, resolution, 2), tuple(minima),
                     radius, traj.optimizer, lr, steps, traj.hyper, traj.message)
+
+
+@dataclass(frozen=True)
+class LowerLR:
+    """After every start diverged: the largest smaller learning rates that do better, measured on a coarse grid."""
+
+    lr: float | None        # the largest tried lr at which some starts reach a minimum
+    reached: float          # the share of starts that reach a minimum at lr
+    safe_lr: float | None   # the largest tried lr at which no start diverges
+    resolution: int         # starts per side of the coarse grid
+
+
+def lower_lr(formula: Formula, minima: tuple[CriticalPoint, ...], domain, optimizer: str, lrs, steps: int,
+             resolution: int = 21, **hyper) -> LowerLR:
+    """Try the learning rates `lrs` from the largest down, from a resolution² grid of starts, until none diverges."""
+    found, reached, safe = None, 0.0, None
+    for lr in sorted(lrs, reverse=True):
+        labels = basins(formula, minima, domain, optimizer, lr, steps, resolution, **hyper).labels
+        if found is None and (labels >= 0).any():
+            found, reached = float(lr), float((labels >= 0).mean())
+        if not (labels == DIVERGED).any():
+            safe = float(lr)
+            break
+    return LowerLR(found, reached, safe, resolution)
 
 
 def minima_array(minima: tuple[CriticalPoint, ...]) -> np.ndarray:

@@ -16,6 +16,7 @@ from gradcore.landscape import (
     UNDEFINED,
     BasinMap,
     CriticalPoint,
+    CriticalSet,
     Escape,
     LRSweep,
     MomentumRace,
@@ -29,8 +30,10 @@ KIND_MARKERS = {  # kind -> (symbol, size, fill)
     "minimum": ("circle", 15, "white"),
     "saddle": ("x", 14, "white"),
     "maximum": ("triangle-up", 15, "white"),
+    "inflection": ("diamond", 14, "#bbbbbb"),
     "undecided": ("diamond", 13, "white"),
 }
+SET_DASH = {"minimum": "solid", "saddle": "dash", "maximum": "dot", "inflection": "dashdot", "undecided": "longdash"}
 PLAIN_COLOR, MOMENTUM_COLOR = "#1f5fbf", "#c200c2"
 MAX_LABELS = 20            # critical points labelled by name; beyond this the map only marks them
 LEGEND_BELOW = {"orientation": "h", "y": -0.14, "yanchor": "top", "x": 0, "font": {"size": 15}}
@@ -68,9 +71,22 @@ def _point_traces(points: tuple[CriticalPoint, ...], axes: tuple[int, int] = (0,
     return data
 
 
-def critical_points_figure(grid: Grid, points: tuple[CriticalPoint, ...], published=(), title: str = "") -> go.Figure:
-    """The contour map with every critical point found: ● minimum, × saddle, ▲ maximum; published minima as rings."""
-    data = [_contour_trace(grid, opacity=0.9, showscale=False), *_point_traces(points)]
+def _set_traces(sets: tuple[CriticalSet, ...]) -> list[dict]:
+    """One thick line per curve of critical points (solid: minima, dashed: saddles, dotted: maxima)."""
+    data = []
+    for s in sets:
+        xy = np.array(s.samples + (s.samples[:1] if s.closed else ()), dtype=np.float64)
+        data.append({"type": "scatter", "x": xy[:, 0], "y": xy[:, 1], "mode": "lines", "name": f"{s.name}: {s.describe()}",
+                     "line": {"width": 5, "color": "black", "dash": SET_DASH[s.kind]},
+                     "hovertemplate": f"{s.describe()}<br>(%{{x:.4f}}, %{{y:.4f}})<br>f = {s.value:.6g}<extra></extra>"})
+    return data
+
+
+def critical_points_figure(grid: Grid, points: tuple[CriticalPoint, ...], published=(), title: str = "",
+                           sets: tuple[CriticalSet, ...] = ()) -> go.Figure:
+    """The contour map with every critical point found: ● minimum, × saddle, ▲ maximum, curves of them as lines;
+    published minima as rings."""
+    data = [_contour_trace(grid, opacity=0.9, showscale=False), *_set_traces(sets), *_point_traces(points)]
     if len(published):
         pub = np.asarray(published, dtype=np.float64)
         data.append({"type": "scatter", "x": pub[:, 0], "y": pub[:, 1], "mode": "markers", "name": "published minimum",

@@ -13,13 +13,13 @@ import numpy as np
 import sympy as sp
 import torch
 
-from gradcore.calculus import Classification, classify
+from gradcore.calculus import Classification
+from gradcore.critical import EXACT_RTOL, classify_at, stationarity
 from gradcore.directional import Slice, directional_slice
 from gradcore.formula import Formula
 from gradcore.limits import KINK_RTOL, one_sided
 
 SYMMETRY_RTOL = 1e-9    # f_xy(P) vs f_yx(P): both exact up to float64 rounding
-CRITICAL_RTOL = 1e-9    # |∇f(P)| ≤ this · max(1, |f(P)|) counts as ∇f = 0
 
 
 @lru_cache(maxsize=128)
@@ -103,8 +103,10 @@ class SecondOrder:
     torch: np.ndarray           # torch's Hessian at P, (n, n)
     pairs: tuple[MixedPair, ...]
     gradient: np.ndarray
-    critical: bool              # ∇f(P) = 0
+    critical: bool              # P is within rounding of a critical point (gradcore.critical, on f's own scale)
     classification: Classification | None   # only at a critical point
+    newton_step: float = np.nan  # |H⁺∇f(P)|: how far the critical point the quadratic model predicts is from P
+    exact: bool = False          # ∇f(P) = 0 to float64 rounding (not just within the rounding of P's coordinates)
 
     @property
     def grad_norm(self) -> float:
@@ -112,8 +114,14 @@ class SecondOrder:
         return float(np.linalg.norm(self.gradient))
 
 
-def second_order(formula: Formula, point) -> SecondOrder:
-    """The second-order partials at P and, where ∇f(P) = 0, the Hessian's verdict."""
+def default_span(point) -> float:
+    """The length scale P is judged on when no plot range is given: 2 max(1, |P|∞)."""
+    return 2.0 * max(1.0, float(np.max(np.abs(point), initial=0.0)))
+
+
+def second_order(formula: Formula, point, span: float | None = None) -> SecondOrder:
+    """The second-order partials at P and, where P is within rounding of a critical point, the verdict the Landscape
+    page gives there (gradcore.critical); span is the plot range's size, the scale of P's rounding."""
     p = np.asarray(point, dtype=np.float64)
     value = float(formula.value(p))
     exprs, m, h = second_partial_exprs(formula), second_partials(formula, p), torch_hessian(formula, p)
@@ -125,17 +133,13 @@ def second_order(formula: Formula, point) -> SecondOrder:
         MixedPair(i, j, exprs[i][j], exprs[j][i], same[i][j], float(m[i, j]), float(m[j, i]), float(h[i, j]), float(h[j, i]))
         for i in range(formula.n) for j in range(i + 1, formula.n)
     )
-    critical = is_critical(grad, value)
-    verdict = classify(m) if critical else None
-    return SecondOrder(p, exprs, m, h, pairs, grad, critical, verdict)
-
-
-def is_critical(gradient, value: float) -> bool:
-    """∇f(P) = 0 up to rounding (and f defined at P)."""
-    g = np.asarray(gradient, dtype=np.float64)
-    if not (np.isfinite(value) and np.all(np.isfinite(g))):
-        return False
-    return bool(np.linalg.norm(g) <= CRITICAL_RTOL * max(1.0, abs(value)))
+    span = default_span(p) if span is None else float(span)
+    local = stationarity(formula, p[None], span)
+    critical = bool(np.isfinite(value) and local.critical(span)[0])
+    verdict = classify_at(formula, p, span, zero=float(local.zero[0])) if critical else None
+    step = float(local.step[0]) if np.isfinite(value) else np.nan
+    exact = critical and bool(local.step[0] <= EXACT_RTOL * span)
+    return SecondOrder(p, exprs, m, h, pairs, grad, critical, verdict, step, exact)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from gradcore.critical import stationarity
 from gradcore.descent import Trajectory
+from gradcore.formula import Formula
 
 MANTISSAS = (1, 2, 2.5, 5)          # "nice" numbers per decade for log intervals
 LOG_ROWS = 12                       # the log shows about this many intervals
@@ -88,6 +90,15 @@ def nearest_minimum(point, minima: Sequence[Sequence[float]], tol: float = 1e-3)
     distances = [float(np.linalg.norm(p - np.asarray(m, dtype=np.float64))) for m in usable]
     i = int(np.argmin(distances))
     return Nearest(tuple(float(v) for v in usable[i]), distances[i], distances[i] < tol)
+
+
+def is_stationary(formula: Formula, point, span: float, tol: float = 1e-3) -> bool:
+    """∇f = 0 at the point to within tol: Newton's step from it (on f's own scale, gradcore.critical) is below tol,
+    the distance at which nearest_minimum counts a minimum as reached."""
+    p = np.asarray(point, dtype=np.float64)
+    if not np.isfinite(p).all():
+        return False
+    return bool(stationarity(formula, p[None], span).critical(1.0, rtol=tol)[0])
 
 
 def grad_norms(traj: Trajectory) -> np.ndarray:

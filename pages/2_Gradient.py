@@ -14,6 +14,7 @@ import streamlit as st
 
 from gradcore.check import kinks_at
 from gradcore.figures import curve_with_tangent_figure, gradient_field_figure, sample_grid
+from gradcore.landscape import box, snap
 from gradcore.partials import (
     axis_slice,
     gradient_field,
@@ -24,13 +25,14 @@ from gradcore.partials import (
     partial_text,
     second_order,
 )
-from ui.point import axis_range, point_inputs
+from ui.point import axis_range, point_inputs, set_point
 from ui.sidebar import formula_sidebar
 from ui.views import num, short, show_undefined, tex
 
 st.set_page_config(page_title="Gradient · Gradient Lab", page_icon="∇", layout="wide")
 
 FIELD_ARROWS = 17     # arrows per side of the gradient field
+SNAPPED = "_gr_snapped"   # the sentence the snap button leaves for the next run
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -43,6 +45,17 @@ def cached_grid(text: str, domain: tuple, point: tuple | None, axes: tuple[int, 
 def cached_field(text: str, domain: tuple, point: tuple | None, axes: tuple[int, int]):
     from ui.sidebar import load_formula
     return gradient_field(load_formula(text), domain, point, axes, FIELD_ARROWS)
+
+
+def snap_to_critical(formula, domain, point) -> None:
+    """Button callback: move P to the critical point Newton's method reaches from it, or say why it cannot."""
+    found = snap(formula, point, *box(domain, formula.n))
+    if found is None:
+        st.session_state[SNAPPED] = ("Newton's method from P finds no critical point in the plotted range (it leaves the "
+                                     "range, or ∇f has no zero there). Move P nearer to one, or widen the range.")
+        return
+    set_point(formula, domain, found.point)
+    st.session_state[SNAPPED] = f"P moved to the nearest critical point, ({', '.join(num(c, 10) for c in found.point)})."
 
 
 def pmatrix(rows) -> str:
@@ -73,7 +86,8 @@ with controls:
         v = c2.selectbox("and", [n for n in names if n != h], index=0, key="ax_v")
         axes = (names.index(h), names.index(v))
 
-so = second_order(f, P)
+span = max(sel.domain[1] - sel.domain[0], sel.domain[3] - sel.domain[2])
+so = second_order(f, P, span)
 value, grad = float(f.value(P)), so.gradient
 kinks = kinks_at(f, P, grad) if np.isfinite(value) else ()
 sides = one_sided_partials(f, P) if kinks else ()
@@ -189,11 +203,20 @@ with verdict:
                     "does not apply. A kink can still be a minimum or maximum: compare f(P) with the values around it.")
     elif so.critical:
         st.latex(r"\lambda = " + ", ".join(tex(e) for e in so.classification.eigenvalues))
-        st.info(f"∇f(P) = 0, so P is a critical point. **{so.classification.kind.capitalize()}**: "
-                f"{so.classification.sentence}", icon=":material/explore:")
+        where = ("∇f(P) = 0, so P is a critical point." if so.exact else
+                 f"P is within rounding of a critical point: |∇f(P)| = {num(so.grad_norm, 2)}, and a Newton step of "
+                 f"{num(so.newton_step, 2)} reaches ∇f = 0 (P's coordinates are rounded).")
+        st.info(f"{where} **{so.classification.kind.capitalize()}**: {so.classification.sentence}", icon=":material/explore:")
     elif np.isfinite(value):
         st.markdown(f"∇f(P) ≠ 0 (|∇f(P)| = {num(so.grad_norm)}): P is not a critical point, so it is "
                     "none of minimum, maximum or saddle; the test applies only where ∇f = 0.")
         if sel.preset and sel.preset.minima:
+            known = sel.preset.minima
             st.caption("Known minima of this preset, to move P to: "
-                       + "; ".join("(" + ", ".join(f"{c:g}" for c in p) + ")" for p in sel.preset.minima) + ".")
+                       + "; ".join("(" + ", ".join(f"{c:g}" for c in p) + ")" for p in known[:6])
+                       + (f"; … ({len(known)} in all)." if len(known) > 6 else "."))
+    if np.isfinite(value) and not so.exact:
+        st.button("Snap P to the nearest critical point", key="gr_snap", on_click=snap_to_critical, args=(f, sel.domain, P),
+                  help="Newton's method on ∇f = 0 from P (x ← x − H⁻¹∇f), classified as on the Landscape page.")
+    if SNAPPED in st.session_state:
+        st.caption(st.session_state.pop(SNAPPED))

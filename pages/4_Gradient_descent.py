@@ -22,6 +22,7 @@ import pandas as pd
 import streamlit as st
 
 from gradcore.codegen import descent_script
+from gradcore.critical import classify_at
 from gradcore.descent import Trajectory, descend
 from gradcore.descent_figures import (
     RUN_COLORS,
@@ -40,6 +41,7 @@ from gradcore.optimizers import NAMES, get_optimizer
 from gradcore.presets import PRESETS
 from gradcore.runs import (
     grad_norms,
+    is_stationary,
     log_every,
     log_grid,
     log_table,
@@ -254,8 +256,9 @@ def label_of(name: str, lr: float) -> str:
     return f"{name}, γ = {lr:g}"
 
 
-def show_outcome(run: Trajectory, minima) -> None:
-    """Where the run ended, and the known minimum it reached (for presets with published minima)."""
+def show_outcome(f, run: Trajectory, minima, span: float | None) -> None:
+    """Where the run ended, and the known minimum it reached (for presets, whose minima are all listed); an end where
+    ∇f = 0 that is none of them is named as such."""
     if not len(run.steps):
         return
     x = run.points[-1]
@@ -265,11 +268,19 @@ def show_outcome(run: Trajectory, minima) -> None:
     cols[1].metric("f there", f"{run.losses[-1]:.4g}")
     cols[2].metric("|∇f| there", f"{grad_norms(run)[-1]:.3g}")
     near = nearest_minimum(x, minima) if run.ok else None
-    if near is not None:
+    unlisted = span is not None and run.ok and not (near and near.reached) and is_stationary(f, x, span)
+    if unlisted:
         cols = st.columns([wide, 3, 3])
-        cols[0].metric("known minimum reached" if near.reached else "nearest known minimum", fmt_point(near.minimum),
-                       help="The published minima of this preset; reached means closer than 0.001.")
-        cols[1].metric("distance to it", f"{near.distance:.2g}")
+        cols[0].metric("a stationary point not in the preset's list", fmt_point(x),
+                       help=f"∇f = 0 here to within the run's precision (|∇f| = {grad_norms(run)[-1]:.2g}), but it is "
+                            f"none of the preset's minima; the second-derivative test there says: "
+                            f"{classify_at(f, x, span).kind}.")
+    if near is not None:
+        cols = cols if unlisted else st.columns([wide, 3, 3])
+        cols[1 if unlisted else 0].metric("known minimum reached" if near.reached else "nearest known minimum",
+                                          fmt_point(near.minimum),
+                                          help="The preset's minima (every one in its range); reached means closer than 0.001.")
+        cols[2 if unlisted else 1].metric("distance to it", f"{near.distance:.2g}")
 
 
 def summary_table(runs: list[tuple[str, Trajectory]], minima) -> pd.DataFrame:
@@ -403,7 +414,7 @@ for label, r in runs:
         shown = f"the path ends at step {int(r.steps[-1]):,}, the last finite one" if len(r.steps) else "there is no path to draw"
         st.warning(f"**{label}:** {r.message} ({shown}.)", icon=":material/warning:")
 
-show_outcome(run, minima)
+show_outcome(f, run, minima, max(sel.domain[1] - sel.domain[0], sel.domain[3] - sel.domain[2]) if preset else None)
 if len(runs) > 1:
     st.dataframe(summary_table(runs, minima), hide_index=True, width="stretch")
 

@@ -138,6 +138,18 @@ def cost_table(comparison: mb.Comparison, target: float) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def examples_sentence(run: mb.Run, hit: int) -> str:
+    """How `hit` steps add up to the examples counted: whole epochs of N, the last batch of each epoch smaller when B ∤ N."""
+    per_epoch, n, b = run.steps_per_epoch, int(run.examples[run.epoch_ends[1]]), run.batch_size
+    epochs, extra = divmod(hit, per_epoch)
+    last = n - (per_epoch - 1) * b
+    if last == b or epochs == 0:
+        return f"{hit:,} optimizer steps × {b} example{'s' if b != 1 else ''} each."
+    whole = f"{epochs} epoch{'s' if epochs != 1 else ''} of N = {n:,} ({per_epoch - 1} batches of {b} and a last one of {last})"
+    return (f"{hit:,} optimizer steps, {int(run.examples[hit]):,} examples: {whole}"
+            + (f" and {extra} more batch{'es' if extra != 1 else ''} of {b}." if extra else "."))
+
+
 def show_cost(comparison: mb.Comparison, target: float) -> None:
     """One metric per run: examples processed (gradient evaluations) until L first reached the target."""
     names = ("Full batch", "Mini-batch", "Stochastic (B = 1)")
@@ -146,7 +158,7 @@ def show_cost(comparison: mb.Comparison, target: float) -> None:
         value = "not reached" if hit is None else f"{int(run.examples[hit]):,}"
         col.metric(name, value, border=True,
                    help=f"{run.label}: " + ("did not reach the target within the epochs run." if hit is None
-                                             else f"{hit:,} optimizer steps × {run.batch_size} examples each."))
+                                             else examples_sentence(run, hit)))
     st.dataframe(cost_table(comparison, target), hide_index=True, width="stretch")
     st.caption("Each step costs B gradient evaluations. Small batches take many cheap, noisy steps: per example processed "
                "they get close soonest, but with a fixed learning rate they keep bouncing (compare the final losses). "

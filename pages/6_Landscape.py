@@ -85,6 +85,13 @@ def cached_basins(text: str, domain: tuple, optimizer: str, lr: float, momentum:
     return out
 
 
+@st.cache_data(max_entries=32, show_spinner="Every start diverged: trying smaller learning rates…")
+def cached_lower_lr(text: str, domain: tuple, optimizer: str, lr: float, momentum: float, steps: int, resolution: int):
+    smaller = [v for v in LR_OPTIONS if v < lr]
+    return ls.lower_lr(load_formula(text), cached_critical(text, domain).minima, domain, optimizer, smaller, steps,
+                       **ls.with_momentum(optimizer, momentum))
+
+
 @st.cache_data(max_entries=32, show_spinner="Looking for starts on the ridges…")
 def cached_ridges(text: str, domain: tuple, optimizer: str, lr: float, momentum: float, steps: int, resolution: int,
                   _basin_map: ls.BasinMap) -> tuple[ls.RidgePair, ...]:
@@ -131,16 +138,34 @@ def short_name(label: int, minima) -> str:
     return minima[label].name if label >= 0 else ls.OUTCOMES[label]
 
 
+KIND_WORDS = {"minimum": "minimum", "saddle": "saddle", "maximum": "maximum", "inflection": "stationary inflection",
+              "undecided": "undecided"}
+
+
 def kind_label(p: ls.CriticalPoint) -> str:
-    return f"{p.kind} (degenerate)" if p.degenerate else p.kind
+    return f"{KIND_WORDS[p.kind]} (degenerate)" if p.degenerate and p.kind != "inflection" else KIND_WORDS[p.kind]
+
+
+def eigenvalue_text(eigenvalues) -> str:
+    return ", ".join(num(round(v, 10), 4) for v in eigenvalues)
+
+
+def set_row(s: ls.CriticalSet) -> dict:
+    """A curve of critical points as one table row: where it runs, f along it, H a quarter of the way along."""
+    where = (f"closed, through {coords(s.samples[0], 4)}" if s.closed
+             else f"from {coords(s.samples[0], 4)} to {coords(s.samples[-1], 4)}")
+    return {"name": s.name, "kind": f"{KIND_WORDS[s.kind]}: {s.describe()}", "point": where, "f": num(round(s.value, 10), 8),
+            "eigenvalues of H": eigenvalue_text(s.eigenvalues)}
 
 
 def critical_table(cps: ls.CriticalPoints, matches) -> pd.DataFrame:
-    """One row per critical point: name, kind, where, f, the Hessian's eigenvalues, whether it is a published minimum."""
+    """One row per curve of critical points, then per isolated point: name, kind, where, f, the Hessian's eigenvalues,
+    whether it is a published minimum."""
     published = {m.found.name for m in matches if m.found is not None}
-    rows = [{"name": p.name, "kind": kind_label(p), "point": coords(p.point), "f": num(round(p.value, 10), 8),
-             "eigenvalues of H": ", ".join(num(round(v, 10), 4) for v in p.eigenvalues),
-             **({"published": "✓" if p.name in published else ""} if matches else {})} for p in cps.points]
+    rows = [set_row(s) for s in cps.sets]
+    rows += [{"name": p.name, "kind": kind_label(p), "point": coords(p.point), "f": num(round(p.value, 10), 8),
+              "eigenvalues of H": eigenvalue_text(p.eigenvalues),
+              **({"published": "✓" if p.name in published else ""} if matches else {})} for p in cps.points]
     return pd.DataFrame(rows, columns=["name", "kind", "point", "f", "eigenvalues of H", *(["published"] if matches else [])])
 
 
@@ -152,10 +177,9 @@ def ridge_rows(ridges, minima) -> pd.DataFrame:
 
 
 def show_critical_summary(cps: ls.CriticalPoints, matches) -> None:
-    counts = cps.counts()
-    cols = st.columns(3)
-    for col, kind, label in zip(cols, ("minimum", "saddle", "maximum"), ("minima", "saddles", "maxima"), strict=True):
-        col.metric(label, counts.get(kind, 0), border=True)
+    kinds = ["minimum", "saddle", "maximum", *(k for k in ("inflection", "undecided") if k in cps.kinds())]
+    for col, kind in zip(st.columns(len(kinds)), kinds, strict=True):
+        col.metric(ls.KIND_PLURAL[kind], cps.count_text(kind), border=True)
     if matches:
         found = sum(m.found is not None for m in matches)
         missing = [coords(m.published) for m in matches if m.found is None]
@@ -163,14 +187,30 @@ def show_critical_summary(cps: ls.CriticalPoints, matches) -> None:
             f" (missing: {', '.join(missing)}). Newton's method finds only points where ∇f = 0; a minimum at a kink "
             "(|x|, a cone's tip) has no such point." if missing else " ✓")
         (st.success if not missing else st.warning)(text)
+    if cps.sets:
+        st.info("∇f = 0 all along " + " and ".join(f"{s.name} ({s.describe()})" for s in cps.sets) + ": its points are "
+                "not isolated, so each curve is one set, drawn as a line, not a count of its points.")
     if cps.truncated:
-        st.warning(f"More than {ls.MAX_CRITICAL} critical points: only the first {ls.MAX_CRITICAL} are listed "
-                   "(a whole curve of critical points, or a very wavy f). Narrow the range in the sidebar.")
-    if not cps.points:
+        st.warning(f"More than {ls.MAX_CRITICAL} isolated critical points (a very wavy f): the table lists "
+                   f"{ls.MAX_CRITICAL}, some of every kind, and the counts are those found: at least that many. "
+                   "Narrow the range in the sidebar to see them all.")
+    if not cps.points and not cps.sets:
         st.info("No critical point in the plotted range: ∇f is never zero here (or f is not differentiable where it "
                 "bottoms out, like |x| or a cone's tip). Widen the range in the sidebar or choose another preset.")
-    elif "minimum" not in counts:
+    elif "minimum" not in cps.kinds():
         st.info("f has no minimum in the plotted range: descent from any start leaves it or never settles.")
+
+
+def diverged_sentence(lr: float, lower: ls.LowerLR) -> str:
+    """Every start diverged: say so, and which smaller learning rates do not (measured on a coarse grid)."""
+    text = f"Every start diverged at lr = {lr:g}: each step overshoots further than the last, so there are no basins. "
+    grid = f"{lower.resolution}×{lower.resolution} grid of starts"
+    if lower.lr is None:
+        return text + f"No smaller learning rate on the slider let a start of a {grid} reach a minimum: choose another optimizer."
+    text += f"At lr = {lower.lr:g}, {lower.reached:.0%} of a {grid} reach a minimum"
+    if lower.safe_lr is not None:
+        text += f"; at lr = {lower.safe_lr:g} none diverges" if lower.safe_lr != lower.lr else " and none diverges"
+    return text + ". Move the learning-rate slider down."
 
 
 def published_matches(sel, f, cps):
@@ -235,8 +275,9 @@ if f.n == 2:
     left, right = st.columns([1, 1.15], gap="medium")
     with left:
         published = [m.published for m in matches]
+        found = f"{len(cps.points)}" + (f" and {len(cps.sets)} curve{'s' if len(cps.sets) > 1 else ''}" if cps.sets else "")
         st.plotly_chart(critical_points_figure(cached_grid(f.text, sel.domain), cps.points, published,
-                                               f"Critical points of f in the plotted range ({len(cps.points)})"),
+                                               f"Critical points of f in the plotted range ({found})", cps.sets),
                         key="ls_fig_critical")
     with right:
         show_critical_summary(cps, matches)
@@ -246,8 +287,9 @@ if f.n == 2:
 else:
     if f.n == 1:
         xs = np.linspace(sel.domain[0], sel.domain[1], 600)
+        legend = "● minimum  ▲ maximum" + ("  ◆ stationary inflection" if "inflection" in cps.kinds() else "")
         st.plotly_chart(curve_critical_figure(xs, f.value(xs[:, None]), cps.points, f.variables[0],
-                                              "f′ = 0 on the curve: ● minimum  ▲ maximum"), key="ls_fig_critical")
+                                              f"f′ = 0 on the curve: {legend}"), key="ls_fig_critical")
     else:
         st.info(f"f has {f.n} variables: its critical points in ℝ^{f.n} are found in the box "
                 f"{sel.domain[0]:g} ≤ x ≤ {sel.domain[1]:g}, {sel.domain[2]:g} ≤ the others ≤ {sel.domain[3]:g} "
@@ -257,7 +299,7 @@ else:
     st.caption(NEWTON_NOTE)
 
 st.subheader("2 · Basins of attraction: which start ends where")
-basin_map = None
+basin_map, every_start_diverged = None, False
 if f.n != 2:
     st.info("A basin map colours the plane of starts, so it needs f of two variables (x, y). "
             "Pick a preset such as Himmelblau to see one.")
@@ -279,7 +321,10 @@ else:
     with picture:
         st.plotly_chart(basin_figure(basin_map, cached_grid(f.text, sel.domain),
                                      f"{optimizer}, lr = {lr:g}, {steps} steps from {resolution}² starts"), key="ls_fig_basins")
-    if basin_map.message:
+    every_start_diverged = bool(basin_map.minima) and bool((basin_map.labels == ls.DIVERGED).all())
+    if every_start_diverged:
+        st.warning(diverged_sentence(lr, cached_lower_lr(*key)), icon=":material/warning:")
+    elif basin_map.message:
         st.warning(basin_map.message, icon=":material/warning:")
     if not basin_map.minima:
         st.info("No minimum in the plotted range, so no start can end in one: the map shows only where runs "
@@ -297,6 +342,9 @@ with lever_cols[0]:
                   help="Both run with the basin map's optimizer and settings.")
         st.caption(f"end in different minima: {ls.outcome_name(r.labels[0], basin_map.minima)} and "
                    f"{ls.outcome_name(r.labels[1], basin_map.minima)}.")
+    elif basin_map is not None and every_start_diverged:
+        st.caption(f"Needs basins, but every start diverged at lr = {basin_map.lr:g}: lower the learning rate (see the "
+                   "basin map's message).")
     else:
         st.caption("Needs a basin map with two or more basins (f of two variables with several minima).")
 with lever_cols[1]:
@@ -317,9 +365,13 @@ with tab_start:
             st.caption(f"{basin_map.optimizer}, lr = {basin_map.lr:g}, {basin_map.steps} steps (the basin map's settings). "
                        "A ridge between two basins runs through saddle points and maxima: on it, the first steps choose "
                        "a side, so starts closer than any measurement end in different minima.")
+    elif basin_map is not None and every_start_diverged:
+        st.info(f"Every start diverged at lr = {basin_map.lr:g}, so there is no ridge between basins to show. Lower the "
+                "learning rate above the basin map.")
     else:
+        others = [n for n in ("Himmelblau", "Tilted double well", "Rastrigin") if sel.preset is None or n != sel.preset.name]
         st.info("Only one basin (or none) in the map, so every start that converges ends in the same place. "
-                "Try Himmelblau, the tilted double well or Rastrigin.")
+                f"Try {', '.join(others[:-1])} or {others[-1]}.")
 
 with tab_lr:
     sweep_controls, sweep_picture = st.columns([1, 2.2], gap="medium")

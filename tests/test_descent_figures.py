@@ -33,6 +33,7 @@ from gradcore.descent_figures import (
 from gradcore.figures import sample_grid
 from gradcore.presets import PRESETS
 from gradcore.runs import (
+    is_stationary,
     log_every,
     log_grid,
     log_rows,
@@ -112,6 +113,27 @@ def test_nearest_minimum_names_each_published_himmelblau_minimum(minimum):
     assert near.minimum == minimum and near.reached and near.distance == pytest.approx(math.hypot(3e-4, 2e-4))
     far = nearest_minimum(np.array(minimum) + [0.1, 0.0], HIMMELBLAU.minima)
     assert far.minimum == minimum and not far.reached
+
+
+@pytest.mark.parametrize(("name", "point", "stationary"), [
+    ("Three-hump camel", (1.7475523458, -0.8737761729), True),     # sympy's local minimum, rounded to 1e-10
+    ("Three-hump camel", (1.7476, -0.8738), True),                 # a 5,000-step run's end: within 1e-3 by Newton
+    ("Three-hump camel", (2.0, -1.0), False),
+    ("Himmelblau", (-3.073026, -0.081353), True),                   # a saddle point
+    ("Himmelblau", (1.0, 1.0), False),
+    ("Himmelblau", (np.nan, 0.0), False),
+])
+def test_is_stationary_judges_by_newtons_step(name, point, stationary):
+    preset = PRESETS[name]
+    span = preset.domain[1] - preset.domain[0]
+    assert is_stationary(parse(preset.formula), point, span) == stationary
+
+
+def test_a_stationary_end_that_is_no_listed_minimum():
+    # A list holding only the global minimum: the camel's local minimum is then a stationary point not in it.
+    camel = parse(PRESETS["Three-hump camel"].formula)
+    near = nearest_minimum((1.7476, -0.8738), [(0.0, 0.0)])
+    assert not near.reached and is_stationary(camel, (1.7476, -0.8738), 10.0)
 
 
 def test_nearest_minimum_needs_matching_dimensions_and_a_finite_point():

@@ -99,6 +99,33 @@ def test_rastrigin_every_local_minimum_in_its_range():
     assert rounded == {(i, j) for i in range(-5, 6) for j in range(-5, 6)}
 
 
+@pytest.mark.parametrize("name", [n for n, p in PRESETS.items() if p.minima])
+def test_every_preset_lists_every_minimum_in_its_range(name):
+    # The presets' lists are what the Gradient descent page calls "known minima": none may be missing.
+    preset = PRESETS[name]
+    f = parse(preset.formula)
+    found = [m.point for m in ls.critical_points(f, *ls.box(preset.domain, f.n)).minima]
+    kinks = name in ("Cone", "Abs valley")          # minimum at a kink: Newton finds no ∇f = 0 there
+    assert len(found) == (0 if kinks else len(preset.minima))
+    for m in found:
+        assert min(math.dist(m, p) for p in preset.minima) < 1e-6
+
+
+def test_three_hump_camel_local_minima_by_sympy():
+    expr = 2 * X**2 - sp.Rational(105, 100) * X**4 + X**6 / 6 + X * Y + Y**2
+    for listed in PRESETS["Three-hump camel"].minima[1:]:
+        root, eigenvalues = sympy_critical_point(expr, listed)
+        assert root == pytest.approx(listed, abs=5e-7) and (eigenvalues > 0).all()
+        assert float(expr.subs({X: root[0], Y: root[1]})) == pytest.approx(0.298638, abs=1e-6)
+
+
+def test_rastrigin_local_minima_by_sympy():
+    g = X**2 - 10 * sp.cos(2 * sp.pi * X)
+    for a in {abs(v) for v in (p[0] for p in PRESETS["Rastrigin"].minima)}:
+        root = float(sp.nsolve(sp.diff(g, X), X, a, prec=30)) if a else 0.0
+        assert root == pytest.approx(a, abs=5e-9) and float(sp.diff(g, X, 2).subs(X, root)) > 0
+
+
 @pytest.mark.parametrize(("text", "domain", "expected"), [
     ("x^2-y^2", (-2, 2, -2, 2), [("saddle", (0, 0), False)]),
     ("x^3-3x y^2", (-2, 2, -2, 2), [("saddle", (0, 0), True)]),                # monkey saddle: H = 0
@@ -127,11 +154,69 @@ def test_no_critical_point_is_an_empty_answer_not_an_error(text):
     assert cps.points == () and not cps.truncated
 
 
-def test_a_circle_of_minima_is_cut_off_and_says_so():
-    cps = ls.critical_points(parse("(x^2+y^2-1)^2"), *ls.box((-2, 2, -2, 2), 2))
-    assert cps.truncated and len(cps.points) == ls.MAX_CRITICAL
-    radii = [math.hypot(*p.point) for p in cps.points]
-    assert max(abs(r - 1) for r in radii) < 1e-6
+@pytest.mark.parametrize(("text", "kind", "value"), [("exp(-(x^2+y^2))", "maximum", 1.0), ("-exp(-(x^2+y^2))", "minimum", -1.0)])
+def test_a_flat_tail_is_not_a_field_of_saddles(text, kind, value):
+    # f ≈ 1e-31 at the corners of ±6, yet Newton's step there is 1/(2r): far from any critical point.
+    cps = ls.critical_points(parse(text), *ls.box((-6, 6, -6, 6), 2))
+    assert cps.counts() == {kind: 1} and not cps.sets
+    assert cps.points[0].point == pytest.approx((0, 0), abs=1e-12) and cps.points[0].value == value
+
+
+def test_x2_y2_has_two_lines_of_minima():
+    # ∇(x²y²) = (2xy², 2x²y) vanishes on both axes, where f = 0 = its minimum.
+    cps = ls.critical_points(parse("x^2 y^2"), *ls.box((-6, 6, -6, 6), 2))
+    assert cps.points == ()            # the origin lies on both lines: not an extra isolated point
+    assert [(s.shape, s.kind) for s in cps.sets] == [("line", "minimum")] * 2
+    directions = sorted(tuple(np.round(np.abs(np.ptp(np.array(s.samples), axis=0)) / 11.88).astype(int)) for s in cps.sets)
+    assert directions == [(0, 1), (1, 0)]          # one along each axis, (nearly) end to end of the range
+    assert max(min(map(abs, p)) for s in cps.sets for p in s.samples) < 1e-8     # each sample on an axis
+    assert cps.count_text("minimum") == "2 lines" and cps.sets[0].describe() == "a line of minima"
+
+
+def test_xyz_has_three_lines_of_saddles():
+    # ∇(xyz) = (yz, xz, xy) = 0 exactly when two coordinates are 0: the three axes; across each, f changes sign.
+    cps = ls.critical_points(parse("x y z"), *ls.box((-6, 6, -6, 6), 3))
+    assert cps.points == () and [(s.shape, s.kind) for s in cps.sets] == [("line", "saddle")] * 3
+    axes = sorted(int(np.argmax(np.ptp(np.array(s.samples), axis=0))) for s in cps.sets)
+    assert axes == [0, 1, 2]
+    assert cps.count_text("saddle") == "3 lines"
+
+
+def test_a_circle_of_minima_and_the_maximum_at_its_centre():
+    # (x²+y²−1)²: ∇f = 4(r²−1)(x, y) is zero on the unit circle (f = 0, minima) and at the origin (f = 1, H = −4I).
+    cps = ls.critical_points(parse("(x^2+y^2-1)^2"), *ls.box((-6, 6, -6, 6), 2))
+    (circle,) = cps.sets
+    assert (circle.shape, circle.kind, circle.closed) == ("circle", "minimum", True)
+    assert max(abs(math.hypot(*p) - 1) for p in circle.samples) < 1e-9 and circle.value == pytest.approx(0, abs=1e-20)
+    assert [(p.name, p.kind, p.point, p.value) for p in cps.points] == [("M1", "maximum", (0.0, 0.0), 1.0)]
+    assert not cps.truncated and cps.count_text("minimum") == "a circle" and cps.count_text("maximum") == "1"
+
+
+def test_a_cut_list_keeps_every_kind_and_says_at_least(monkeypatch):
+    # Rastrigin on its range: 121 minima, 220 saddles, 100 maxima. Cut at 30, every kind must still be listed.
+    monkeypatch.setattr(ls, "MAX_CRITICAL", 30)
+    f = parse(PRESETS["Rastrigin"].formula)
+    cps = ls.critical_points(f, *ls.box(PRESETS["Rastrigin"].domain, 2))
+    assert cps.truncated and len(cps.points) == 30
+    assert {p.kind for p in cps.points} == {"minimum", "saddle", "maximum"}
+    assert cps.counts() == {"minimum": 121, "saddle": 220, "maximum": 100}
+    assert cps.count_text("maximum") == "≥ 100"
+
+
+def test_snap_reaches_every_himmelblau_critical_point_from_slider_precision(himmelblau):
+    # From each critical point rounded to the sliders' 0.01, Newton lands back on it, with the Landscape's own verdict.
+    f, cps = himmelblau
+    assert len(cps.points) == 9
+    for p in cps.points:
+        snapped = ls.snap(f, np.round(p.point, 2), *ls.box(HIMMELBLAU.domain, 2))
+        assert snapped.point == pytest.approx(p.point, abs=1e-12)
+        assert (snapped.kind, snapped.degenerate) == (p.kind, p.degenerate)
+
+
+@pytest.mark.parametrize(("text", "start"), [("x^2+y", (1, 1)), ("exp(-(x^2+y^2))", (1.5, 0)), ("x^2-6x+y^2", (0, 0))])
+def test_snap_finds_nothing_where_there_is_no_critical_point_in_range(text, start):
+    # x² + y has none; the Gaussian's tail leads Newton out of the range; x² − 6x + y² has its minimum at x = 3 > 2.
+    assert ls.snap(parse(text), start, (-2.0, -2.0), (2.0, 2.0)) is None
 
 
 def test_newton_step_inverts_only_the_non_zero_eigenvalues():
@@ -171,6 +256,26 @@ def test_huge_lr_diverges_everywhere_with_a_sentence(himmelblau):
     bm = ls.basins(f, cps.minima, HIMMELBLAU.domain, "SGD", 5.0, 100, resolution=20)
     assert (bm.labels == ls.DIVERGED).all()
     assert "Lower the learning rate" in bm.message
+
+
+def test_lower_lr_after_every_start_diverged(himmelblau):
+    # SGD with μ = 0.9 on Himmelblau: at 0.05 every start of the grid diverges, at 0.02 some reach a minimum, and the
+    # largest lr at which none diverges is 0.005 (checked here start by start with torch.optim.SGD itself).
+    f, cps = himmelblau
+    lower = ls.lower_lr(f, cps.minima, HIMMELBLAU.domain, "SGD", [0.1, 0.05, 0.02, 0.01, 0.005, 0.002], 500, momentum=0.9)
+    assert (lower.lr, lower.safe_lr, lower.resolution) == (0.02, 0.005, 21)
+    assert 0 < lower.reached < 1
+    _, _, starts = ls.grid_starts(HIMMELBLAU.domain, 21)
+    for lr, diverged in ((0.05, "all"), (0.01, "some"), (0.005, "none")):
+        x = torch.tensor(starts, dtype=torch.float64, requires_grad=True)
+        opt = torch.optim.SGD([x], lr=lr, momentum=0.9)
+        for _ in range(500):
+            opt.zero_grad()
+            ((x[:, 0] ** 2 + x[:, 1] - 11) ** 2 + (x[:, 0] + x[:, 1] ** 2 - 7) ** 2).sum().backward()
+            opt.step()
+        gone = ~(torch.isfinite(x).all(dim=1) & (x.abs() < 1e6).all(dim=1))
+        assert {"all": bool(gone.all()), "some": bool(gone.any() and not gone.all()), "none": not gone.any()}[diverged], lr
+    assert not ls.lower_lr(f, cps.minima, HIMMELBLAU.domain, "SGD", [0.5, 0.2], 500).lr     # none of those helps
 
 
 def test_undefined_starts_are_white_and_the_rest_still_drawn():

@@ -82,6 +82,27 @@ def test_optimizer_choice_changes_the_path_and_resets_lr():
     assert r"x_t = x_{t-1} - {0.001}\, g_t" in at.latex[0].value             # SGD's update rule, γ filled in
 
 
+def test_three_hump_camel_run_reaches_its_local_minimum():
+    # From (2, −1), 5,000 Adam steps end in the camel's local minimum (1.7476, −0.8738), now in the preset's list.
+    at = open_page(PAGE, "2x^2-1.05x^4+x^6/6+xy+y^2")
+    at.slider(key="sx").set_value(2.0).run()
+    at.slider(key="sy").set_value(-1.0).run()
+    at.number_input(key="steps").set_value(5000).run()
+    assert metric(at, "known minimum reached") == "(1.7476, -0.8738)"
+    assert not any(m.label == "a stationary point not in the preset's list" for m in at.metric)
+
+
+def test_a_run_that_stalls_on_a_saddle_says_so():
+    # x² − y² from (1, 0): y stays 0, SGD with γ = 0.1 multiplies x by 0.8 a step, so the run ends on the saddle (0, 0).
+    at = open_page(PAGE, "x^2-y^2")
+    at.selectbox(key="opt").set_value("SGD").run()
+    at.number_input(key="lr").set_value(0.1).run()
+    at.slider(key="sx").set_value(1.0).run()
+    at.slider(key="sy").set_value(0.0).run()
+    (m,) = [m for m in at.metric if m.label == "a stationary point not in the preset's list"]
+    assert m.value == "(0.0000, 0.0000)" and "|∇f| = 2.5e-97" in m.proto.help and m.proto.help.endswith("says: saddle.")
+
+
 def test_lr_slider_and_number_input_stay_in_sync_and_drive_the_run():
     at = open_page(PAGE)
     at.select_slider(key="lr_s").set_value(0.05).run()

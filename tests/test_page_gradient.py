@@ -62,13 +62,59 @@ def test_stewart_second_partials_through_the_page():
     ("(x^2+y-11)^2+(x+y^2-7)^2", {"x": 3.0, "y": 2.0}, "Minimum"),
     ("x^2-y^2", {"x": 0.0, "y": 0.0}, "Saddle"),
     ("1-x^2-y^2", {"x": 0.0, "y": 0.0}, "Maximum"),
-    ("x^3-3x y^2", {"x": 0.0, "y": 0.0}, "Undecided"),
+    ("x^3-3x y^2", {"x": 0.0, "y": 0.0}, "Saddle"),           # H = 0: f around P decides, as on the Landscape page
+    ("x^2 + 1e-10 y^2", {"x": 0.0, "y": 0.0}, "Minimum"),     # λ = 2e-10 is a curvature, not a zero
+    ("x^3", {"x": 0.0}, "Inflection"),                        # one variable: f″ = 0, lower left and higher right
 ])
 def test_hessian_classifies_critical_points(formula, point, kind):
     at = move(open_page(PAGE, formula), **point)
     assert not at.exception
     (info,) = [i.value for i in at.info]
     assert f"**{kind}**" in info and "critical point" in info
+
+
+@pytest.mark.parametrize(("formula", "point"), [
+    ("exp(-(x^2+y^2))", {"x": 5.0, "y": 0.0}),       # |∇f| = 1.4e-10 in the tail, but Newton's step is 0.1
+    ("1e-11 (x^2+y^2)", {"x": 1.0, "y": 1.0}),       # |∇f| = 2.8e-11 on a bowl whose bottom is √2 away
+])
+def test_a_tiny_gradient_is_not_a_critical_point(formula, point):
+    at = move(open_page(PAGE, formula), **point)
+    assert not at.info and any("P is not a critical point" in md.value for md in at.markdown)
+
+
+def test_a_published_minimum_to_six_decimals_is_within_rounding_of_a_critical_point():
+    at = move(open_page(PAGE), x=-2.805118, y=3.131312)       # |∇f| = 4.2e-05 there
+    (info,) = [i.value for i in at.info]
+    assert "P is within rounding of a critical point: |∇f(P)| = 4.2e-05" in info and "**Minimum**" in info
+
+
+def test_x_cubed_at_zero_is_a_stationary_inflection_point():
+    at = move(open_page(PAGE, "x^3"), x=0.0)
+    (info,) = [i.value for i in at.info]
+    assert "stationary inflection point" in info and "saddle" not in info
+
+
+@pytest.mark.parametrize(("start", "kind", "target"), [
+    ({"x": -2.81, "y": 3.13}, "Minimum", (-2.805118, 3.131312)),          # published minimum
+    ({"x": -3.07, "y": -0.08}, "Saddle", (-3.073026, -0.081353)),         # a saddle (sympy's nsolve, test_landscape)
+    ({"x": -0.27, "y": -0.92}, "Maximum", (-0.270845, -0.923039)),        # the published maximum
+])
+def test_snap_p_to_the_nearest_critical_point(start, kind, target):
+    at = move(open_page(PAGE), **start)
+    assert any("P is not a critical point" in md.value for md in at.markdown)    # slider precision: not close enough
+    at.button(key="gr_snap").click().run()
+    p = (at.slider(key="px").value, at.slider(key="py").value)
+    assert p == pytest.approx(target, abs=1e-6)
+    (info,) = [i.value for i in at.info]
+    assert f"**{kind}**" in info and "critical point" in info
+    assert any("P moved to the nearest critical point" in c.value for c in at.caption)
+
+
+def test_snap_says_so_when_there_is_no_critical_point():
+    at = open_page(PAGE, "x^2+y")
+    at.button(key="gr_snap").click().run()
+    assert not at.exception and not at.info
+    assert any("finds no critical point in the plotted range" in c.value for c in at.caption)
 
 
 def test_gradient_field_arrows_have_one_length():

@@ -85,10 +85,28 @@ def test_huge_learning_rate_is_a_message_and_a_black_map():
     at.selectbox(key="ls_opt").set_value("SGD").run()
     at.select_slider(key="ls_lr").set_value(5.0).run()
     assert not at.exception
-    assert any("diverged" in w.value and "Lower the learning rate" in w.value for w in at.warning)
+    assert not at.error
+    assert any(w.value.startswith("Every start diverged at lr = 5:") and "Move the learning-rate slider down" in w.value
+               for w in at.warning)
     assert (basin_slots(at) == DIVERGED_SLOT).all()
     names = [t.get("name") for t in figures(at)["ls_fig_basins"]["data"]]
     assert "diverged: 100%" in names
+
+
+def test_sgd_at_lr_0_2_on_himmelblau_says_every_start_diverged_and_which_lr_does_not():
+    # SGD, μ = 0.9 (the page's default), lr = 0.2: every start diverges; measured in test_landscape, lr = 0.02 is the
+    # largest slider value at which some starts reach a minimum, and lr = 0.005 the largest at which none diverges.
+    at = open_page(PAGE)
+    at.selectbox(key="ls_opt").set_value("SGD").run()
+    at.select_slider(key="ls_lr").set_value(0.2).run()
+    assert not at.error
+    (error,) = [w.value for w in at.warning]
+    assert error.startswith("Every start diverged at lr = 0.2:")
+    assert "At lr = 0.02, " in error and "at lr = 0.005 none diverges" in error
+    captions = [c.value for c in at.caption]
+    assert any("every start diverged at lr = 0.2: lower the learning rate" in c for c in captions)
+    assert not any("several minima" in c for c in captions)
+    assert not any("Try Himmelblau" in i.value for i in at.info)
 
 
 def test_learning_rate_lever_shows_two_over_lambda_max():
@@ -170,6 +188,37 @@ def test_three_variables_table_and_note():
     assert any("3 variables" in i.value for i in at.info)
     assert list(table(at)["kind"]) == ["saddle"]
     assert "ls_fig_critical" not in figures(at)
+
+
+@pytest.mark.parametrize(("formula", "counts"), [
+    ("exp(-(x^2+y^2))", ("0", "0", "1")),         # no phantom saddles in the flat tail (f ≈ 1e-31 at the corners)
+    ("-exp(-(x^2+y^2))", ("1", "0", "0")),
+    ("x^2 y^2", ("2 lines", "0", "0")),           # both axes are lines of minima
+    ("x y z", ("0", "3 lines", "0")),             # the three axes are lines of saddles
+    ("(x^2+y^2-1)^2", ("a circle", "0", "1")),    # the unit circle of minima, and the maximum at its centre
+], ids=["gaussian", "minus-gaussian", "x2y2", "xyz", "circle"])
+def test_critical_metrics_count_points_and_name_curves(formula, counts):
+    at = open_page(PAGE, formula)
+    assert not at.exception and not at.error
+    assert (metric(at, "minima"), metric(at, "saddles"), metric(at, "maxima")) == counts
+    assert not any("More than" in w.value for w in at.warning)
+
+
+def test_a_circle_of_minima_is_one_row_and_one_line():
+    at = open_page(PAGE, "(x^2+y^2-1)^2")
+    rows = table(at)
+    assert list(rows["name"]) == ["circle 1", "M1"]
+    assert list(rows["kind"]) == ["minimum: a circle of minima", "maximum"] and rows["point"][1] == "(0, 0)"
+    (line,) = [t for t in figures(at)["ls_fig_critical"]["data"] if t.get("name") == "circle 1: a circle of minima"]
+    assert np.hypot(array(line["x"]), array(line["y"])) == pytest.approx(1, abs=1e-9)
+    assert any("∇f = 0 all along circle 1" in i.value for i in at.info)
+
+
+def test_one_variable_stationary_inflection_point():
+    at = open_page(PAGE, "x^3")
+    assert not at.exception
+    assert list(table(at)["kind"]) == ["stationary inflection"] and metric(at, "inflection points") == "1"
+    assert "◆ stationary inflection" in figures(at)["ls_fig_critical"]["layout"]["title"]["text"]
 
 
 def test_rerun_at_defaults_is_fast():

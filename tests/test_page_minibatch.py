@@ -47,6 +47,17 @@ def test_cost_metrics_tell_the_mini_batch_story():
     assert table["examples to target"][1] == m["Mini-batch"]
 
 
+def test_cost_help_adds_up_to_the_metric():
+    # N = 200, B = 16: 13 steps an epoch, 12 batches of 16 and a last one of 8; 49 steps = 3 epochs + 10 batches of 16.
+    at = open_page(PAGE)
+    (mini,) = [m for m in at.metric if m.label == "Mini-batch"]
+    assert mini.value == f"{3 * 200 + 10 * 16:,}"
+    assert mini.proto.help == ("Mini-batch (B = 16): 49 optimizer steps, 760 examples: 3 epochs of N = 200 "
+                               "(12 batches of 16 and a last one of 8) and 10 more batches of 16.")
+    (sgd,) = [m for m in at.metric if m.label == "Stochastic (B = 1)"]
+    assert sgd.proto.help == f"Stochastic (B = 1): {sgd.value} optimizer steps × 1 example each."
+
+
 def test_changing_the_batch_size_changes_the_path_and_the_cost():
     at = open_page(PAGE)
     before = metrics(at)["Mini-batch"]

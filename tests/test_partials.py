@@ -13,7 +13,6 @@ from gradcore.figures import field_bands
 from gradcore.partials import (
     axis_slice,
     gradient_field,
-    is_critical,
     one_sided_partials,
     order_text,
     partial_name,
@@ -75,8 +74,9 @@ CRITICAL = [
     ("paraboloid-min", "x^2+y^2", (0, 0), "minimum"),
     ("cap-max", "1 - x^2 - y^2", (0, 0), "maximum"),
     ("saddle", "x^2-y^2", (0, 0), "saddle"),
-    ("monkey-saddle", "x^3-3x y^2", (0, 0), "undecided"),
-    ("quartic-bowl", "x^4+y^4", (0, 0), "undecided"),
+    ("monkey-saddle", "x^3-3x y^2", (0, 0), "saddle"),     # H = 0: f around P decides, as on the Landscape page
+    ("quartic-bowl", "x^4+y^4", (0, 0), "minimum"),
+    ("cubic-1d-inflection", "x^3", (0,), "inflection"),    # f″ = 0, f < 0 left of 0 and > 0 right of it
     ("cubic-1d-min", "x^3-3x", (1,), "minimum"),
     ("cubic-1d-max", "x^3-3x", (-1,), "maximum"),
     ("sphere-3d", "x^2+y^2+z^2", (0, 0, 0), "minimum"),
@@ -100,7 +100,46 @@ def test_not_a_critical_point():
     so = second_order(parse("(x^2+y-11)^2+(x+y^2-7)^2"), (1, 1))
     assert not so.critical and so.classification is None
     assert so.grad_norm == pytest.approx(math.hypot(46, 38))
-    assert not is_critical([0.0, 0.0], math.nan)
+    assert not second_order(parse("log(x)+y^2"), (-1, 0)).critical        # f undefined at P: no verdict
+
+
+HIMMELBLAU = "(x^2+y-11)^2+(x+y^2-7)^2"
+
+
+def test_a_published_minimum_to_six_decimals_is_within_rounding_of_a_critical_point():
+    # |∇f| = 4.2e-05 at the published (-2.805118, 3.131312), but Newton's step to the true minimum is below 1e-6.
+    so = second_order(parse(HIMMELBLAU), (-2.805118, 3.131312), span=12)
+    assert so.grad_norm == pytest.approx(4.2e-5, rel=0.05)
+    assert so.critical and not so.exact and so.newton_step < 1e-6
+    assert so.classification.kind == "minimum" and not so.classification.degenerate
+
+
+@pytest.mark.parametrize(("text", "point", "step"), [
+    ("exp(-(x^2+y^2))", (5, 0), 10 / 98),       # |∇f| = 1.4e-10, but Newton's step 2x/(4x²−2) is a tenth of a unit
+    ("1e-11 (x^2+y^2)", (1, 1), math.sqrt(2)),  # |∇f| = 2.8e-11 on a bowl whose bottom is √2 away
+])
+def test_a_tiny_gradient_far_from_a_critical_point_is_not_critical(text, point, step):
+    so = second_order(parse(text), point, span=12)
+    assert not so.critical and so.classification is None
+    assert so.newton_step == pytest.approx(step, rel=1e-9)
+
+
+@pytest.mark.parametrize(("text", "point", "kind", "eigenvalues"), [
+    ("1e-11 (x^2+y^2)", (0, 0), "minimum", (2e-11, 2e-11)),
+    ("x^2 + 1e-10 y^2", (0, 0), "minimum", (2e-10, 2.0)),      # a small curvature is still a curvature
+    ("-1e-12 x^2 + y^2", (0, 0), "saddle", (-2e-12, 2.0)),
+])
+def test_small_curvatures_decide(text, point, kind, eigenvalues):
+    so = second_order(parse(text), point, span=12)
+    assert so.critical and so.exact
+    assert so.classification.kind == kind and not so.classification.degenerate
+    np.testing.assert_allclose(so.classification.eigenvalues, eigenvalues, rtol=1e-12)
+
+
+def test_x_cubed_at_zero_is_a_stationary_inflection_point():
+    for p in [(0.0,), (1e-9,)]:         # exactly at 0, and within rounding of it
+        c = second_order(parse("x^3"), p, span=6).classification
+        assert c.kind == "inflection" and c.degenerate and "stationary inflection point" in c.sentence
 
 
 def test_four_variables_every_second_partial_and_torch_agree():

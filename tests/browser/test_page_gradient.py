@@ -13,11 +13,13 @@ from .helpers import (
     best_of,
     goto,
     read_metric,
+    runs_finished,
     screenshot,
     set_slider,
     table_column,
     timed_change,
     type_formula,
+    wait_idle,
     wait_table_column,
     wait_until,
 )
@@ -59,6 +61,21 @@ def test_saddle_and_mixed_partials(page):
     assert "Saddle" in page.locator('[data-testid="stAlertContentInfo"]').inner_text()
     assert "equal" in page.locator('[data-testid="stAlertContentSuccess"]').inner_text()
     assert_page_ok(page)
+
+
+def test_snap_p_to_a_published_minimum(page):
+    goto(page, PAGE)
+    set_slider(page, "px", -2.81)
+    set_slider(page, "py", 3.13)                              # slider precision: not a critical point yet
+    before = runs_finished(page)
+    page.get_by_role("button", name="Snap P to the nearest critical point").click()
+    wait_idle(page, after=before)
+    wait_until(page, lambda: read_metric(page, "∂f/∂x at P"), lambda v: v in ("0", "-0") or "e-" in v, "∂f/∂x ≈ 0")
+    info = page.locator('[data-testid="stAlertContentInfo"]').inner_text()
+    assert "Minimum" in info and "critical point" in info
+    assert "(-2.805118" in page.locator('[data-testid="stCaptionContainer"]', has_text="P moved").inner_text()
+    assert_page_ok(page)
+    screenshot(page, "gradient-snapped-to-a-minimum")
 
 
 def test_three_variables(page):
