@@ -1,0 +1,100 @@
+"""torch's CPU kernels' rounding, reproduced on Python floats (measured bit for bit against torch 2.13).
+
+- A fused multiply-add: torch's kernels for add(alpha=…), addcmul and lerp round a·b + c once
+  (the compiler contracts them on FMA machines); ``fma`` does the same in pure Python, exactly.
+- sqrt: torch calls MKL's vdSqrt/vsSqrt, which is not always the correctly rounded root (about
+  0.7 % of doubles differ from math.sqrt by one ulp); ``sqrt`` calls the same MKL function that
+  torch ships, and falls back to math.sqrt where that library has no MKL.
+- float32: every operation's float64 result is rounded to float32 (``round32``), which is exact
+  for + - * / and sqrt of float32 operands (53 ≥ 2·24 + 2 bits).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+import os
+from collections.abc import Callable
+from math import fsum
+from typing import Any
+
+import numpy as np
+import torch
+
+SPLIT = 134217729.0      # 2^27 + 1: Veltkamp's splitting of a float64 into two 26-bit halves
+SPLIT32 = 536870913.0    # 2^29 + 1: v·S − (v·S − v) rounds a float64 v to float32's 24 bits (ties to even)
+
+
+def round32(v: float) -> float:
+    """v rounded to the nearest float32, as a Python float (normal range; subnormals not emulated)."""
+    c = v * SPLIT32
+    return c - (c - v)
+
+
+def two_sum_odd(a: float, b: float) -> float:
+    """a + b rounded to odd (last bit set when inexact), so that a second, shorter rounding is exact."""
+    s = a + b
+    z = s - a
+    err = (a - (s - z)) + (b - z)
+    if err != 0.0 and (s / math.ulp(s)) % 2.0 == 0.0:
+        return math.nextafter(s, math.inf if err > 0 else -math.inf)
+    return s
+
+
+def fma(a: float, b: float, c: float) -> float:
+    """a·b + c rounded once: Dekker's exact product p + e = a·b, then math.fsum's correctly rounded p + e + c."""
+    p = a * b
+    t = SPLIT * a
+    ah = t - (t - a)
+    al = a - ah
+    t = SPLIT * b
+    bh = t - (t - b)
+    bl = b - bh
+    return fsum((p, ((ah * bh - p) + ah * bl + al * bh) + al * bl, c))
+
+
+def fma32(a: Any, b: Any, c: Any) -> np.float32:
+    """a·b + c in float32, rounded once (the product of two float32 is exact in float64)."""
+    return np.float32(two_sum_odd(float(np.float32(a)) * float(np.float32(b)), float(np.float32(c))))
+
+
+def _mkl_sqrt(name: str, ctype: type) -> Callable[[float], float] | None:
+    """MKL's vector square root from torch's own library, for one number; None without MKL."""
+    try:
+        fn = getattr(ctypes.CDLL(os.path.join(os.path.dirname(torch.__file__), "lib", "libtorch_cpu.so")), name)
+    except (OSError, AttributeError):
+        return None
+    fn.restype, fn.argtypes = None, [ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p]
+    a, r = (ctype * 1)(), (ctype * 1)()
+    pa, pr = ctypes.addressof(a), ctypes.addressof(r)
+
+    def root(v: float) -> float:
+        a[0] = v
+        fn(1, pa, pr)
+        return r[0]
+
+    return root
+
+
+_SQRT64 = _mkl_sqrt("vdSqrt", ctypes.c_double) if torch.backends.mkl.is_available() else None
+_SQRT32 = _mkl_sqrt("vsSqrt", ctypes.c_float) if torch.backends.mkl.is_available() else None
+FUSED = torch.backends.cpu.get_cpu_capability() in ("AVX2", "AVX512")   # kernels built with -mfma
+
+
+def sqrt(v: float) -> float:
+    """√v as torch.sqrt computes it in float64; NaN below 0 (where math.sqrt would raise)."""
+    if not v >= 0.0:
+        return math.nan
+    return _SQRT64(v) if _SQRT64 is not None else math.sqrt(v)
+
+
+def sqrt32(v: Any) -> np.float32:
+    """√v as torch.sqrt computes it in float32; NaN below 0."""
+    if not v >= 0.0:
+        return np.float32(math.nan)
+    return np.float32(_SQRT32(v) if _SQRT32 is not None else math.sqrt(v))
+
+
+def unfused(a: Any, b: Any, c: Any) -> Any:
+    """a·b + c with two roundings, where torch's kernels do not fuse (a CPU without FMA)."""
+    return a * b + c
