@@ -246,7 +246,7 @@ def _loop_single(formula: Any, rule: Rule, x0: np.ndarray, steps: int, every: in
             stop, reason = t, _error_reason(err, "is" if t == 0 else "became")
             break
         f, g = out[0], out[1:]
-        if not (isfinite(f) and all(map(isfinite, g)) and all(map(isfinite, x))):
+        if not isfinite(f + sum(g) + sum(x)) and not (isfinite(f) and all(map(isfinite, g)) and all(map(isfinite, x))):
             stop, reason = t, _reason(f, g, x, "is" if t == 0 else "became")
             break
         last = (t, x, f, g, s)

@@ -53,6 +53,22 @@ def fma(a: float, b: float, c: float) -> float:
     return fsum((p, ((ah * bh - p) + ah * bl + al * bh) + al * bl, c))
 
 
+def fma_by(a: float) -> Callable[[float, float], float]:
+    """(b, c) -> a·b + c rounded once, for a fixed a (split once: lerp's weight, a learning rate)."""
+    t = SPLIT * a
+    ah = t - (t - a)
+    al = a - ah
+
+    def scaled_add(b: float, c: float) -> float:
+        p = a * b
+        t = SPLIT * b
+        bh = t - (t - b)
+        bl = b - bh
+        return fsum((p, ((ah * bh - p) + ah * bl + al * bh) + al * bl, c))
+
+    return scaled_add
+
+
 def fma32(a: Any, b: Any, c: Any) -> np.float32:
     """a·b + c in float32, rounded once (the product of two float32 is exact in float64)."""
     return np.float32(two_sum_odd(float(np.float32(a)) * float(np.float32(b)), float(np.float32(c))))
@@ -81,11 +97,12 @@ _SQRT32 = _mkl_sqrt("vsSqrt", ctypes.c_float) if torch.backends.mkl.is_available
 FUSED = torch.backends.cpu.get_cpu_capability() in ("AVX2", "AVX512")   # kernels built with -mfma
 
 
-def sqrt(v: float) -> float:
-    """√v as torch.sqrt computes it in float64; NaN below 0 (where math.sqrt would raise)."""
-    if not v >= 0.0:
-        return math.nan
-    return _SQRT64(v) if _SQRT64 is not None else math.sqrt(v)
+def _checked_sqrt(v: float) -> float:
+    """The correctly rounded √v, NaN below 0 (where math.sqrt would raise)."""
+    return math.sqrt(v) if v >= 0.0 else math.nan
+
+
+sqrt: Callable[[float], float] = _SQRT64 or _checked_sqrt   # √v as torch.sqrt computes it in float64 (MKL: NaN below 0)
 
 
 def sqrt32(v: Any) -> np.float32:

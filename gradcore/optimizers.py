@@ -13,6 +13,7 @@ float32 scalars) float32.
 from __future__ import annotations
 
 import difflib
+import functools
 import itertools
 import math
 import numbers
@@ -69,12 +70,14 @@ class Ops:
     full: Callable    # full(x, v): v with the shape of x
     fma: Callable     # fma(a, b, c) = a·b + c as torch's kernels round it
     scalar: Callable  # a Python number as the tensor's dtype sees it
+    fma_by: Callable = lambda a: lambda b, c: a * b + c   # fma_by(a)(b, c) = fma(a, b, c), a fixed
 
 
 MATH_OPS = Ops(kernels.sqrt, _math_maximum, _math_where, _math_sign, _math_clamp, lambda x, v: float(v),
-               kernels.fma if kernels.FUSED else kernels.unfused, float)
+               kernels.fma if kernels.FUSED else kernels.unfused, float, kernels.fma_by if kernels.FUSED else Ops.fma_by)
 FLOAT32_OPS = Ops(kernels.sqrt32, _math_maximum, _math_where, _math_sign, _f32_clamp, lambda x, v: np.float32(v),
-                  kernels.fma32 if kernels.FUSED else kernels.unfused, np.float32)   # on numpy float32 scalars
+                  kernels.fma32 if kernels.FUSED else kernels.unfused, np.float32,   # on numpy float32 scalars
+                  (lambda a: functools.partial(kernels.fma32, a)) if kernels.FUSED else Ops.fma_by)
 NUMPY_OPS = Ops(np.sqrt, np.maximum, np.where, np.sign, np.clip, np.full_like, lambda a, b, c: a * b + c, float)
 
 
@@ -92,7 +95,8 @@ def _lerp(w: float, ops: Ops) -> Callable[[Num, Num], Num]:
     """a + w (b - a), computed as torch.lerp does: fused, and from the far end when w ≥ 0.5."""
     w, fma = ops.scalar(w), ops.fma
     if abs(w) < 0.5:
-        return lambda a, b: fma(w, b - a, a)
+        scaled_add = ops.fma_by(w)
+        return lambda a, b: scaled_add(b - a, a)
     rest = ops.scalar(1) - w
     return lambda a, b: fma(-(b - a), rest, b)
 
