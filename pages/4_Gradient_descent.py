@@ -249,11 +249,10 @@ def show_lecture_loop(f) -> None:
     args = (f.text, WORKED["optimizer"], WORKED["lr"], WORKED["steps"], WORKED["start"],
             tuple(sorted(get_optimizer(WORKED["optimizer"]).defaults.items())))
     lecture, page = cached_run(*args, dtype="float32"), cached_run(*args, dtype="float64")
-    left, right = st.columns(2, gap="medium")
-    left.markdown("**The lecture's loop prints** (float32)")
-    left.code("\n".join(lecture_lines(lecture, 2000)), language="text")
-    right.markdown("**This page's log** (float64, the script below prints it)")
-    right.code("\n".join(log_lines(page, 2000)), language="text")
+    st.markdown("**The lecture's loop prints** (float32: `print('step {}: x = {}, f(x) = {}'.format(step, x.tolist(), pred.item()))`)")
+    st.code("\n".join(lecture_lines(lecture, 2000)), language="text")
+    st.markdown("**This page's log** (float64; the PyTorch code above prints it)")
+    st.code("\n".join(log_lines(page, 2000)), language="text")
     gap = abs(page.points[2000] - lecture.points[2000]).max()
     st.markdown(
         "- **Print order.** The lecture prints `x` after `optimizer.step()` (x₂₀₀₁ on the line of step 2000) beside "
