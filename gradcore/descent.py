@@ -14,6 +14,7 @@ that diverges stops at the first value that is not finite and says why; in a bat
 from __future__ import annotations
 
 import dataclasses
+import gc
 import math
 import weakref
 from collections.abc import Callable
@@ -228,8 +229,14 @@ def _single_gradient(formula: Any, dtype: str) -> Callable:
 
 def _run_single(formula: Any, rule: Rule, x0: np.ndarray, steps: int, every: int, callback: Progress | None) -> _Rows:
     """Descend from one start on Python floats, f and ∇f in torch's order, the update one coordinate at a time."""
-    with np.errstate(all="ignore"):   # float32 scalars overflow to inf quietly, as torch does
-        return _loop_single(formula, rule, x0, steps, every, callback)
+    collecting = gc.isenabled()
+    gc.disable()    # the loop makes only short-lived tuples: the cyclic collector would rescan the growing record
+    try:
+        with np.errstate(all="ignore"):   # float32 scalars overflow to inf quietly, as torch does
+            return _loop_single(formula, rule, x0, steps, every, callback)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _loop_single(formula: Any, rule: Rule, x0: np.ndarray, steps: int, every: int, callback: Progress | None) -> _Rows:
