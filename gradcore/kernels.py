@@ -2,9 +2,10 @@
 
 - A fused multiply-add: torch's kernels for add(alpha=…), addcmul and lerp round a·b + c once
   (the compiler contracts them on FMA machines); ``fma`` does the same in pure Python, exactly.
-- sqrt: torch calls MKL's vdSqrt/vsSqrt, which is not always the correctly rounded root (about
-  0.7 % of doubles differ from math.sqrt by one ulp); ``sqrt`` calls the same MKL function that
-  torch ships, and falls back to math.sqrt where that library has no MKL.
+- sqrt, exp, log, sin, …: torch calls MKL's vector math (vdSqrt, vdExp, …), which is not always
+  the correctly rounded result (about 0.7 % of doubles' square roots differ from math.sqrt by one
+  ulp); ``sqrt`` and ``torch_function`` call the same MKL functions that torch ships, and fall back
+  to the math module where that library has no MKL.
 - float32: every operation's float64 result is rounded to float32 (``round32``), which is exact
   for + - * / and sqrt of float32 operands (53 ≥ 2·24 + 2 bits).
 """
@@ -74,8 +75,10 @@ def fma32(a: Any, b: Any, c: Any) -> np.float32:
     return np.float32(two_sum_odd(float(np.float32(a)) * float(np.float32(b)), float(np.float32(c))))
 
 
-def _mkl_sqrt(name: str, ctype: type) -> Callable[[float], float] | None:
-    """MKL's vector square root from torch's own library, for one number; None without MKL."""
+def _mkl(name: str, ctype: type) -> Callable[[float], float] | None:
+    """One of MKL's vector math functions (vdSqrt, vsExp, …) from torch's own library, for one number; None without it."""
+    if not torch.backends.mkl.is_available():
+        return None
     try:
         fn = getattr(ctypes.CDLL(os.path.join(os.path.dirname(torch.__file__), "lib", "libtorch_cpu.so")), name)
     except (OSError, AttributeError):
@@ -91,8 +94,17 @@ def _mkl_sqrt(name: str, ctype: type) -> Callable[[float], float] | None:
     return root
 
 
-_SQRT64 = _mkl_sqrt("vdSqrt", ctypes.c_double) if torch.backends.mkl.is_available() else None
-_SQRT32 = _mkl_sqrt("vsSqrt", ctypes.c_float) if torch.backends.mkl.is_available() else None
+_SQRT64 = _mkl("vdSqrt", ctypes.c_double)
+_SQRT32 = _mkl("vsSqrt", ctypes.c_float)
+# torch's float and double kernels of these call MKL's VML (measured equal on every input tried); name -> VML's name
+VML = {"exp": "Exp", "log": "Ln", "log10": "Log10", "log2": "Log2", "sin": "Sin", "cos": "Cos", "tan": "Tan",
+       "asin": "Asin", "acos": "Acos", "atan": "Atan", "tanh": "Tanh"}
+
+
+def torch_function(name: str, dtype: str, fallback: Callable[[float], float]) -> Callable[[float], float]:
+    """torch.<name> on one number as torch's CPU kernel computes it (MKL's VML), else `fallback` (libm)."""
+    fn = _mkl(("vd" if dtype == "float64" else "vs") + VML[name], ctypes.c_double if dtype == "float64" else ctypes.c_float)
+    return fn or fallback
 FUSED = torch.backends.cpu.get_cpu_capability() in ("AVX2", "AVX512")   # kernels built with -mfma
 
 

@@ -150,9 +150,9 @@ _UNARY_FORWARD = {
 # local derivative: grad_in = <formula> with {g} the incoming gradient, {a} the input, {v} the output
 _UNARY_BACKWARD = {
     "sin": "{g} * cos({a})", "cos": "{g} * -sin({a})", "tan": "{g} * (1.0 + {v} * {v})",
-    "asin": "{g} * (1.0 / sqrt(1.0 - {a} * {a}))", "acos": "{g} * -(1.0 / sqrt(1.0 - {a} * {a}))",
+    "asin": "{g} * (1.0 / root(-{a} * {a} + 1.0))", "acos": "{g} * -(1.0 / root(-{a} * {a} + 1.0))",
     "atan": "{g} / ({a} * {a} + 1.0)", "sinh": "{g} * cosh({a})", "cosh": "{g} * sinh({a})",
-    "tanh": "{g} * (1.0 - {v} * {v})", "exp": "{g} * {v}", "log": "{g} / {a}",
+    "tanh": "{g} * fma(-{v}, {v}, 1.0)", "exp": "{g} * {v}", "log": "{g} / {a}",
     "log10": "{g} / ({a} * 2.302585092994046)", "log2": "{g} / ({a} * 0.6931471805599453)",
     "sqrt": "{g} / (2.0 * {v})", "abs": "{g} * sign({a})", "sign": "0.0 * {g}",
     "relu": "({g} if {v} > 0.0 else 0.0)", "sigmoid": "{g} * (1.0 - {v}) * {v}", "softplus": "{g} * softplus_grad({a})",
@@ -183,13 +183,36 @@ def _pow(a: float, b: float) -> float:
     return math.pow(a, b)
 
 
-def _domain(root: Callable[[float], float]) -> Callable[[float], float]:
-    """A square root that raises below 0, like math.sqrt, so that descend() says f is undefined there."""
+def _domain(fn: Callable[[float], float], low: float = 0.0, high: float = math.inf, open_low: bool = False) -> Callable:
+    """fn raising outside [low, high] (or (low, high]) like the math module, so that descend() says f is undefined there."""
     def checked(v: float) -> float:
-        if v < 0:
+        if not (low < v if open_low else low <= v) or v > high:
             raise ValueError("math domain error")
-        return root(v)
+        return fn(v)
     return checked
+
+
+_DOMAINS = {"log": (0.0, math.inf, True), "log10": (0.0, math.inf, True), "log2": (0.0, math.inf, True),
+            "asin": (-1.0, 1.0, False), "acos": (-1.0, 1.0, False)}
+
+
+def _overflow(fn: Callable[[float], float]) -> Callable[[float], float]:
+    """fn raising OverflowError where a finite input gives an infinite result, like math.exp."""
+    def checked(v: float) -> float:
+        r = fn(v)
+        if r == math.inf and v != math.inf:
+            raise OverflowError("math range error")
+        return r
+    return checked
+
+
+def _torch_functions(dtype: str) -> dict[str, Callable[[float], float]]:
+    """exp, log, sin, … as torch's kernels compute them in dtype (MKL), raising outside their domain or range."""
+    out = {}
+    for name in kernels.VML:
+        fn = kernels.torch_function(name, dtype, getattr(math, name))
+        out[name] = _domain(fn, *_DOMAINS[name]) if name in _DOMAINS else _overflow(fn) if name == "exp" else fn
+    return out
 
 
 NAMESPACE = {
@@ -199,6 +222,8 @@ NAMESPACE = {
     "nan": math.nan, "S32": kernels.SPLIT32,
 }
 SQRT = {"float64": _domain(kernels.sqrt), "float32": _domain(lambda v: float(kernels.sqrt32(v)))}   # torch.sqrt: MKL's
+FUNCTIONS = {dtype: _torch_functions(dtype) for dtype in DTYPES}
+FMA = {"float64": kernels.fma, "float32": lambda a, b, c: float(kernels.fma32(a, b, c))}   # tanh_backward's kernel fuses
 ROOT = {"float64": math.sqrt, "float32": lambda v: kernels.round32(math.sqrt(v))}    # pow(x, 0.5): the exact root
 
 
@@ -345,7 +370,7 @@ def _is_literal(text: str) -> bool:
 
 def compile_tape(tape: Tape, dtype: str = "float64") -> Callable[..., list]:
     """The generated function _f(*coords) -> [f, ∂f/∂x1, …]; its source comes from the allow-listed tape only."""
-    namespace = {**NAMESPACE, "sqrt": SQRT[dtype], "root": ROOT[dtype]}
+    namespace = {**NAMESPACE, **FUNCTIONS[dtype], "sqrt": SQRT[dtype], "root": ROOT[dtype], "fma": FMA[dtype]}
     exec(compile(tape.source(dtype), "<gradcore.typed>", "exec"), namespace)
     return namespace["_f"]
 

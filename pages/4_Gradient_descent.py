@@ -382,7 +382,7 @@ st.header("Gradient descent: follow −∇f with torch.optim")
 st.caption("Each step computes f(xₜ) and ∇f(xₜ), the gradient torch's backward() would compute, evaluated by generated code "
            "(the same operations in the same order as the formula typed), then moves x with torch.optim's own update rule. "
            "For + − * / and integer powers every step is torch.optim's bit for bit; with exp, sin, log … each step agrees "
-           "to rounding. The code below prints the log line for line.")
+           "to rounding (torch's and Python's versions may differ in the last bit). The code below prints the log line for line.")
 
 controls, picture = st.columns([2, 3], gap="medium")
 with controls:

@@ -85,3 +85,13 @@ def test_float32_rounding_is_numpys_float32_ties_to_even():
     a, b = rng.uniform(-4, 4, 100_000).astype(np.float32), rng.uniform(-4, 4, 100_000).astype(np.float32)
     exact = (a.astype(np.float64) + b.astype(np.float64)).tolist()        # sums of float32: half of them are ties
     assert [kernels.round32(v) for v in exact] == (a + b).astype(np.float64).tolist()
+
+
+@pytest.mark.skipif(not torch.backends.mkl.is_available(), reason="torch without MKL computes exp, log, sin … elsewhere")
+@pytest.mark.parametrize("text", ["sin(x) exp(y/3) + log(x^2+1) + sqrt(y^2+1) - tanh(x y)",
+                                  "asin(x/4) + acos(y/4) + atan(x y) + tan(x/2) + cos(y) + 2^x + x^y"])
+def test_with_mkl_the_functions_torch_takes_from_it_are_bit_for_bit_in_float64(text):
+    f = parse(text)
+    fn = autograd_value_and_gradient(f)
+    for point in np.random.default_rng(3).uniform(0.2, 3.0, size=(300, f.n)).tolist():
+        assert fn(*point) == autograd(text, point, torch.float64)
