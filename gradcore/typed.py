@@ -223,7 +223,8 @@ NAMESPACE = {
 }
 SQRT = {"float64": _domain(kernels.sqrt), "float32": _domain(lambda v: float(kernels.sqrt32(v)))}   # torch.sqrt: MKL's
 FUNCTIONS = {dtype: _torch_functions(dtype) for dtype in DTYPES}
-FMA = {"float64": kernels.fma, "float32": lambda a, b, c: float(kernels.fma32(a, b, c))}   # tanh_backward's kernel fuses
+FMA = {"float64": kernels.fma, "float32": lambda a, b, c: float(kernels.fma32(a, b, c))} if kernels.FUSED else \
+    {"float64": kernels.unfused, "float32": lambda a, b, c: kernels.round32(kernels.round32(a * b) + c)}   # tanh_backward
 ROOT = {"float64": math.sqrt, "float32": lambda v: kernels.round32(math.sqrt(v))}    # pow(x, 0.5): the exact root
 
 
