@@ -32,16 +32,6 @@ def round32(v: float) -> float:
     return c - (c - v)
 
 
-def two_sum_odd(a: float, b: float) -> float:
-    """a + b rounded to odd (last bit set when inexact), so that a second, shorter rounding is exact."""
-    s = a + b
-    z = s - a
-    err = (a - (s - z)) + (b - z)
-    if err != 0.0 and (s / math.ulp(s)) % 2.0 == 0.0:
-        return math.nextafter(s, math.inf if err > 0 else -math.inf)
-    return s
-
-
 def fma(a: float, b: float, c: float) -> float:
     """a·b + c rounded once: Dekker's exact product p + e = a·b, then math.fsum's correctly rounded p + e + c."""
     p = a * b
@@ -71,8 +61,15 @@ def fma_by(a: float) -> Callable[[float, float], float]:
 
 
 def fma32(a: Any, b: Any, c: Any) -> np.float32:
-    """a·b + c in float32, rounded once (the product of two float32 is exact in float64)."""
-    return np.float32(two_sum_odd(float(np.float32(a)) * float(np.float32(b)), float(np.float32(c))))
+    """a·b + c in float32, rounded once (the product of two float32 is exact in float64); b and c hold float32 values."""
+    p = round32(float(a)) * float(b)   # a may be a Python number (lr, a weight): torch casts it to float32 first
+    c = float(c)
+    s = p + c
+    z = s - p
+    err = (p - (s - z)) + (c - z)
+    if err != 0.0 and (s / math.ulp(s)) % 2.0 == 0.0:   # round to odd, so that rounding to float32 is exact
+        s = math.nextafter(s, math.inf if err > 0 else -math.inf)
+    return np.float32(s)
 
 
 def _mkl(name: str, ctype: type) -> Callable[[float], float] | None:
