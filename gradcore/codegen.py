@@ -70,7 +70,9 @@ class TorchPrinter(StrPrinter):
 
 
 def torch_source(formula: Formula) -> str:
-    """f as a Python expression over the names x, y, … with torch functions."""
+    """f as a Python expression over the names x, y, … with torch functions, in the typed order (gradcore.typed)."""
+    if formula.typed is not None:
+        return formula.typed.torch_source(formula.variables)
     return TorchPrinter({"full_prec": True}).doprint(formula.expr)
 
 
@@ -99,7 +101,7 @@ def descent_script(formula: Formula, optimizer: str, x0, lr: float, steps: int, 
         "    optimizer.zero_grad()\n"
         "    loss = f(p)\n"
         f"    if step % {every} == 0 or step == {steps}:\n"
-        "        print(f\"step {step:6d}  x = {[round(v, 10) for v in p.tolist()]}  f = {loss.item():.10g}\")\n"
+        "        print(f\"step {step:6d}  x = {p.tolist()}  f = {loss.item()!r}\")\n"
         f"    if step == {steps}:\n"
         "        break\n"
         "    loss.backward()\n"

@@ -2,14 +2,19 @@
 
 The loop is torch.optim's: at step t compute f(x_t) and ∇f(x_t), record them,
 then take the optimizer step x_{t+1} = update(x_t, ∇f(x_t)).  One start runs on
-Python floats (the formula's "math" backend, one coordinate at a time), which is
-far faster than torch for a handful of numbers; a batch of starts runs on numpy
-arrays.  A run that diverges stops at the first value that is not finite and
-says why; in a batch, diverged starts are frozen and the others go on.
+Python floats, one coordinate at a time, which is far faster than torch for a
+handful of numbers: f and ∇f are the forward and backward pass torch records for
+the formula as typed (gradcore.typed), evaluated by generated code, and the update
+rounds as torch's kernels do (gradcore.kernels), so for + - * / and integer powers
+the run is bit for bit torch.optim's, in float64 or float32 (``dtype``).  A batch
+of starts runs on numpy arrays with sympy's gradient (equal to rounding).  A run
+that diverges stops at the first value that is not finite and says why; in a batch, diverged starts are frozen and the others go on.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import gc
 import math
 import weakref
 from collections.abc import Callable
@@ -18,7 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from gradcore.optimizers import MATH_OPS, NUMPY_OPS, Rule, check_lr, get_optimizer
+from gradcore.optimizers import FLOAT32_OPS, MATH_OPS, NUMPY_OPS, Rule, check_lr, get_optimizer
+from gradcore.typed import DTYPES, autograd_value_and_gradient
 
 Progress = Callable[[int, int], None]
 MAX_RECORD_BYTES = 500_000_000     # memory a run may fill with its record
@@ -43,6 +49,7 @@ class Trajectory:
     message: str = ""                # why the run (or some starts) stopped, in a sentence; "" if all went well
     diverged: np.ndarray | None = field(default=None, repr=False)     # (B,) bool: the start diverged (batches only)
     diverged_at: np.ndarray | None = field(default=None, repr=False)  # (B,) int: the step it diverged at, -1 if never
+    dtype: str = "float64"           # the precision the run computed in (its values are stored as float64)
 
     @property
     def x(self) -> np.ndarray:
@@ -81,9 +88,13 @@ def descend(
     *,
     record_every: int = 1,
     callback: Progress | None = None,
+    dtype: str = "float64",
     **hyper: Any,
 ) -> Trajectory:
-    """Run torch.optim's `optimizer` on f from x0 (shape (n,) or (B, n)) for `steps` steps: x_{t+1} = update(x_t, ∇f(x_t))."""
+    """Run torch.optim's `optimizer` on f from x0 (shape (n,) or (B, n)) for `steps` steps: x_{t+1} = update(x_t, ∇f(x_t)).
+
+    dtype is the tensor's precision, "float64" or "float32" (x0 is rounded to it, as torch.tensor does).
+    """
     if isinstance(formula, str):
         from gradcore.formula import parse
 
@@ -91,11 +102,14 @@ def descend(
     spec = get_optimizer(optimizer)
     values, lr = spec.resolve(hyper), check_lr(lr)
     steps, record_every = _check_count("steps", steps, 0), _check_count("record_every", record_every, 1)
-    x0 = _check_x0(formula, x0)
-    rule = spec.rule(lr, values, MATH_OPS if x0.ndim == 1 else NUMPY_OPS)
+    if dtype not in DTYPES:
+        raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}.")
+    x0 = _check_x0(formula, x0).astype(dtype)
+    rule = spec.rule(lr, values, NUMPY_OPS if x0.ndim == 2 else MATH_OPS if dtype == "float64" else FLOAT32_OPS)
     _check_memory(x0, steps, record_every, len(rule.state_names))
     run = _run_single if x0.ndim == 1 else _run_batch
-    return _trajectory(run(formula, rule, x0, steps, record_every, callback), x0, spec.name, lr, values)
+    rows = run(formula, rule, x0, steps, record_every, callback)
+    return dataclasses.replace(_trajectory(rows, x0, spec.name, lr, values), dtype=dtype)
 
 
 def _check_count(name: str, v: Any, least: int) -> int:
@@ -205,10 +219,30 @@ def _every(steps: int) -> int:
     return max(1, -(-steps // PROGRESS_CALLS))
 
 
+def _single_gradient(formula: Any, dtype: str) -> Callable:
+    """(*x) -> [f, ∂f/∂x1, …] in torch's order; float32 values come back as numpy float32 for the update rules."""
+    fn = autograd_value_and_gradient(formula, dtype)
+    if dtype == "float64":
+        return fn
+    return lambda *x: [np.float32(v) for v in fn(*map(float, x))]
+
+
 def _run_single(formula: Any, rule: Rule, x0: np.ndarray, steps: int, every: int, callback: Progress | None) -> _Rows:
-    """Descend from one start on Python floats: f and ∇f from the math backend, the update one coordinate at a time."""
-    value_and_grad, update, constants = formula.scalar_value_and_gradient, rule.update, rule.constants()
-    x = [float(v) for v in x0]
+    """Descend from one start on Python floats, f and ∇f in torch's order, the update one coordinate at a time."""
+    collecting = gc.isenabled()
+    gc.disable()    # the loop makes only short-lived tuples: the cyclic collector would rescan the growing record
+    try:
+        with np.errstate(all="ignore"):   # float32 scalars overflow to inf quietly, as torch does
+            return _loop_single(formula, rule, x0, steps, every, callback)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _loop_single(formula: Any, rule: Rule, x0: np.ndarray, steps: int, every: int, callback: Progress | None) -> _Rows:
+    """The single-start loop: record, check, update."""
+    value_and_grad, update, constants = _single_gradient(formula, x0.dtype.name), rule.update, rule.constants()
+    x = [float(v) for v in x0] if x0.dtype == np.float64 else list(x0)
     s = [rule.init(v) for v in x]
     rec = _FlatRecord()
     last, stop, reason, tick, isfinite = None, None, "", _every(steps), math.isfinite
@@ -219,7 +253,7 @@ def _run_single(formula: Any, rule: Rule, x0: np.ndarray, steps: int, every: int
             stop, reason = t, _error_reason(err, "is" if t == 0 else "became")
             break
         f, g = out[0], out[1:]
-        if not (isfinite(f) and all(map(isfinite, g)) and all(map(isfinite, x))):
+        if not isfinite(f + sum(g) + sum(x)) and not (isfinite(f) and all(map(isfinite, g)) and all(map(isfinite, x))):
             stop, reason = t, _reason(f, g, x, "is" if t == 0 else "became")
             break
         last = (t, x, f, g, s)

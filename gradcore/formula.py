@@ -504,6 +504,13 @@ class Formula:
                 rows[i][j] = rows[j][i] = sp.diff(self.gradient_exprs[i], self.symbols[j])
         return tuple(tuple(r) for r in rows)
 
+    @cached_property
+    def typed(self):
+        """The formula as typed, as torch records it (a gradcore.typed.Tape); None if sympy cancelled a variable."""
+        from gradcore.typed import typed_tape
+
+        return typed_tape(self.text, self.symbols)
+
     def compile(self, exprs, backend: str):
         """One callable of the coordinates returning a list, one value per expression."""
         return compile_exprs(list(exprs), self.symbols, backend)

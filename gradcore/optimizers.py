@@ -4,12 +4,16 @@ Every update rule is elementwise (each coordinate is updated from its own
 gradient and state), so one rule serves two backends: plain Python floats, one
 coordinate at a time (fast for a single start), and numpy arrays (a batch of
 starts at once).  The order of floating-point operations follows torch.optim's
-single-tensor code, so a float64 run agrees with torch.optim to rounding.
+single-tensor code, and where torch's CPU kernels fuse a multiply-add (add with alpha, addcmul,
+lerp) the scalar path does too, and its square root is the MKL one torch calls (gradcore.kernels):
+a single start, fed the same gradients, reproduces torch.optim bit for bit, in float64 and (on numpy
+float32 scalars) float32.
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import itertools
 import math
 import numbers
@@ -19,17 +23,14 @@ from typing import Any
 
 import numpy as np
 
+from gradcore import kernels
+
 Value = float | bool | tuple[float, float]
 Num = Any  # a Python float (scalar path) or a numpy array (batch path)
 Update = Callable[[Num, Num, tuple, Any], tuple[Num, tuple]]
 
 
 # ---------------------------------------------------------------- elementwise helpers per backend
-
-def _math_sqrt(v: float) -> float:
-    """√v, NaN for v < 0 or NaN (as torch.sqrt, where math.sqrt would raise)."""
-    return math.sqrt(v) if v >= 0.0 else math.nan
-
 
 def _math_maximum(a: float, b: float) -> float:
     """max(a, b), NaN if either is NaN (as torch.maximum)."""
@@ -43,12 +44,18 @@ def _math_where(cond: bool, a: float, b: float) -> float:
 
 def _math_sign(v: float) -> float:
     """sign(v) in {-1, 0, 1}."""
-    return float((v > 0.0) - (v < 0.0))
+    return float(v > 0.0) - float(v < 0.0)
 
 
 def _math_clamp(v: float, low: float, high: float) -> float:
     """min(max(v, low), high)."""
     return min(max(v, low), high)
+
+
+def _f32_clamp(v: np.float32, low: float, high: float) -> np.float32:
+    """min(max(v, low), high) in float32 (the bounds cast to float32, as torch.clamp_ does)."""
+    return np.float32(min(max(v, np.float32(low)), np.float32(high)))
+
 
 
 @dataclass(frozen=True)
@@ -60,11 +67,18 @@ class Ops:
     where: Callable
     sign: Callable
     clamp: Callable
-    full: Callable  # full(x, v): v with the shape of x
+    full: Callable    # full(x, v): v with the shape of x
+    fma: Callable     # fma(a, b, c) = a·b + c as torch's kernels round it
+    scalar: Callable  # a Python number as the tensor's dtype sees it
+    fma_by: Callable = lambda a: lambda b, c: a * b + c   # fma_by(a)(b, c) = fma(a, b, c), a fixed
 
 
-MATH_OPS = Ops(_math_sqrt, _math_maximum, _math_where, _math_sign, _math_clamp, lambda x, v: float(v))
-NUMPY_OPS = Ops(np.sqrt, np.maximum, np.where, np.sign, np.clip, np.full_like)
+MATH_OPS = Ops(kernels.sqrt, _math_maximum, _math_where, _math_sign, _math_clamp, lambda x, v: float(v),
+               kernels.fma if kernels.FUSED else kernels.unfused, float, kernels.fma_by if kernels.FUSED else Ops.fma_by)
+FLOAT32_OPS = Ops(kernels.sqrt32, _math_maximum, _math_where, _math_sign, _f32_clamp, lambda x, v: np.float32(v),
+                  kernels.fma32 if kernels.FUSED else kernels.unfused, np.float32,   # on numpy float32 scalars
+                  (lambda a: functools.partial(kernels.fma32, a)) if kernels.FUSED else Ops.fma_by)
+NUMPY_OPS = Ops(np.sqrt, np.maximum, np.where, np.sign, np.clip, np.full_like, lambda a, b, c: a * b + c, float)
 
 
 @dataclass(frozen=True)
@@ -77,11 +91,14 @@ class Rule:
     update: Update
 
 
-def _lerp(w: float) -> Callable[[Num, Num], Num]:
-    """a + w (b - a), computed as torch.lerp does (from the far end when w ≥ 0.5)."""
+def _lerp(w: float, ops: Ops) -> Callable[[Num, Num], Num]:
+    """a + w (b - a), computed as torch.lerp does: fused, and from the far end when w ≥ 0.5."""
+    w, fma = ops.scalar(w), ops.fma
     if abs(w) < 0.5:
-        return lambda a, b: a + w * (b - a)
-    return lambda a, b: b - (b - a) * (1 - w)
+        scaled_add = ops.fma_by(w)
+        return lambda a, b: scaled_add(b - a, a)
+    rest = ops.scalar(1) - w
+    return lambda a, b: fma(-(b - a), rest, b)
 
 
 def _no_constants() -> Iterator[None]:
@@ -98,15 +115,15 @@ def _counted(fn: Callable[[int], Any]) -> Callable[[], Iterator]:
 
 def _sgd(lr: float, h: Mapping, ops: Ops) -> Rule:
     """b_t = μ b_{t-1} + (1-τ) g_t (b_1 = g_1);  x_t = x_{t-1} - γ (g_t + μ b_t if nesterov else b_t)."""
-    mom, damp, wd, nesterov = h["momentum"], h["dampening"], h["weight_decay"], h["nesterov"]
+    mom, damp, wd, nesterov, fma = h["momentum"], h["dampening"], h["weight_decay"], h["nesterov"], ops.fma
 
     def update(x, g, s, first):
         if wd:
-            g = g + wd * x
+            g = fma(wd, x, g)
         if not mom:
-            return x + -lr * g, s
-        b = g if first else s[0] * mom + (1 - damp) * g
-        return x + -lr * (g + mom * b if nesterov else b), (b,)
+            return fma(-lr, g, x), s
+        b = g if first else fma(1 - damp, g, s[0] * mom)
+        return fma(-lr, fma(mom, b, g) if nesterov else b, x), (b,)
 
     names = ("momentum_buffer",) if mom else ()
     return Rule(names, lambda x: tuple(ops.full(x, 0.0) for _ in names), lambda: itertools.chain([True], itertools.repeat(False)), update)
@@ -114,12 +131,12 @@ def _sgd(lr: float, h: Mapping, ops: Ops) -> Rule:
 
 def _adagrad(lr: float, h: Mapping, ops: Ops) -> Rule:
     """s_t = s_{t-1} + g_t²;  x_t = x_{t-1} - γ/(1 + (t-1)η) · g_t / (√s_t + ε)."""
-    decay, wd, eps, sqrt = h["lr_decay"], h["weight_decay"], h["eps"], ops.sqrt
+    decay, wd, eps, sqrt, fma = h["lr_decay"], h["weight_decay"], h["eps"], ops.sqrt, ops.fma
 
     def update(x, g, s, clr):
         if wd:
-            g = g + wd * x
-        total = s[0] + g * g
+            g = fma(wd, x, g)
+        total = fma(g, g, s[0])
         return x + (-clr * g) / (sqrt(total) + eps), (total,)
 
     init_value = h["initial_accumulator_value"]
@@ -129,17 +146,17 @@ def _adagrad(lr: float, h: Mapping, ops: Ops) -> Rule:
 def _rmsprop(lr: float, h: Mapping, ops: Ops) -> Rule:
     """v_t = α v_{t-1} + (1-α) g_t²;  x_t = x_{t-1} - γ g_t / (√(v_t - ḡ_t²) + ε), optionally with momentum."""
     alpha, eps, wd, mom, centered, sqrt = h["alpha"], h["eps"], h["weight_decay"], h["momentum"], h["centered"], ops.sqrt
-    lerp = _lerp(1 - alpha)
+    lerp, fma, one_minus = _lerp(1 - alpha, ops), ops.fma, ops.scalar(1 - alpha)
 
     def update(x, g, s, _):
         if wd:
-            g = g + wd * x
-        sq = s[0] * alpha + ((1 - alpha) * g) * g
+            g = fma(wd, x, g)
+        sq = fma(one_minus * g, g, s[0] * alpha)
         g_avg = lerp(s[-1], g) if centered else None        # ḡ_t, the running mean of g
-        avg = (sqrt(sq + (-g_avg) * g_avg) if centered else sqrt(sq)) + eps
+        avg = (sqrt(fma(-g_avg, g_avg, sq)) if centered else sqrt(sq)) + eps
         if mom > 0:
             b = s[1] * mom + g / avg
-            return x + -lr * b, (sq, b, g_avg) if centered else (sq, b)
+            return fma(-lr, b, x), (sq, b, g_avg) if centered else (sq, b)
         return x + (-lr * g) / avg, (sq, g_avg) if centered else (sq,)
 
     names = ("square_avg",) + ("momentum_buffer",) * (mom > 0) + ("grad_avg",) * bool(centered)
@@ -148,41 +165,42 @@ def _rmsprop(lr: float, h: Mapping, ops: Ops) -> Rule:
 
 def _adadelta(lr: float, h: Mapping, ops: Ops) -> Rule:
     """v_t = ρ v_{t-1} + (1-ρ) g_t²;  Δ_t = √(u_{t-1}+ε)/√(v_t+ε) · g_t;  u_t = ρ u_{t-1} + (1-ρ) Δ_t²;  x_t = x_{t-1} - γ Δ_t."""
-    rho, eps, wd, sqrt = h["rho"], h["eps"], h["weight_decay"], ops.sqrt
+    rho, eps, wd, sqrt, fma, one_minus = h["rho"], h["eps"], h["weight_decay"], ops.sqrt, ops.fma, ops.scalar(1 - h["rho"])
 
     def update(x, g, s, _):
         if wd:
-            g = g + wd * x
-        sq = s[0] * rho + ((1 - rho) * g) * g
+            g = fma(wd, x, g)
+        sq = fma(one_minus * g, g, s[0] * rho)
         delta = sqrt(s[1] + eps) / sqrt(sq + eps) * g
-        acc = s[1] * rho + ((1 - rho) * delta) * delta
-        return x + -lr * delta, (sq, acc)
+        acc = fma(one_minus * delta, delta, s[1] * rho)
+        return fma(-lr, delta, x), (sq, acc)
 
     return Rule(("square_avg", "acc_delta"), lambda x: (ops.full(x, 0.0), ops.full(x, 0.0)), _no_constants, update)
 
 
-def _decay(lr: float, h: Mapping) -> Callable[[Num, Num], tuple[Num, Num]]:
-    """(x, g) -> weight decay applied: x ← (1 - γλ) x if decoupled, else g ← g + λ x."""
+def _decay(lr: float, h: Mapping, ops: Ops) -> Callable[[Num, Num], tuple[Num, Num]] | None:
+    """(x, g) -> weight decay applied: x ← (1 - γλ) x if decoupled, else g ← g + λ x; None without decay."""
     wd, decoupled = h["weight_decay"], h.get("decoupled_weight_decay", False)
     if not wd:
-        return lambda x, g: (x, g)
+        return None
     if decoupled:
         return lambda x, g: (x * (1 - lr * wd), g)
-    return lambda x, g: (x, g + wd * x)
+    return lambda x, g: (x, ops.fma(wd, x, g))
 
 
 def _adam(lr: float, h: Mapping, ops: Ops) -> Rule:
     """m_t = β₁ m + (1-β₁) g;  v_t = β₂ v + (1-β₂) g²;  x_t = x - γ m̂_t / (√v̂_t + ε)."""
     (b1, b2), eps, amsgrad, sqrt, maximum = h["betas"], h["eps"], h["amsgrad"], ops.sqrt, ops.maximum
-    decay, lerp = _decay(lr, h), _lerp(1 - b1)
+    decay, lerp, fma, one_minus = _decay(lr, h, ops), _lerp(1 - b1, ops), ops.fma, ops.scalar(1 - b2)
 
     def constants(t):
         return lr / (1 - b1**t), (1 - b2**t) ** 0.5
 
     def update(x, g, s, c):
         step_size, bc2_sqrt = c
-        x, g = decay(x, g)
-        m, v = lerp(s[0], g), s[1] * b2 + ((1 - b2) * g) * g
+        if decay is not None:
+            x, g = decay(x, g)
+        m, v = lerp(s[0], g), fma(one_minus * g, g, s[1] * b2)
         if amsgrad:
             vmax = maximum(s[2], v)
             return x + (-step_size * m) / (sqrt(vmax) / bc2_sqrt + eps), (m, v, vmax)
@@ -200,11 +218,11 @@ def _adamw(lr: float, h: Mapping, ops: Ops) -> Rule:
 def _adamax(lr: float, h: Mapping, ops: Ops) -> Rule:
     """m_t = β₁ m + (1-β₁) g;  u_t = max(β₂ u, |g| + ε);  x_t = x - γ/(1-β₁ᵗ) · m_t / u_t."""
     (b1, b2), eps, wd, maximum = h["betas"], h["eps"], h["weight_decay"], ops.maximum
-    lerp = _lerp(1 - b1)
+    lerp = _lerp(1 - b1, ops)
 
     def update(x, g, s, clr):
         if wd:
-            g = g + wd * x
+            g = ops.fma(wd, x, g)
         m, u = lerp(s[0], g), maximum(s[1] * b2, abs(g) + eps)
         return x + (-clr * m) / u, (m, u)
 
@@ -224,12 +242,13 @@ def _nadam_constants(lr: float, h: Mapping) -> Iterator[tuple[float, float, floa
 def _nadam(lr: float, h: Mapping, ops: Ops) -> Rule:
     """Adam with Nesterov momentum: x_t = x - γ[(1-μ_t) g/(1-Πμ) + μ_{t+1} m_t/(1-Πμ')] / (√v̂_t + ε)."""
     (b1, b2), eps, sqrt = h["betas"], h["eps"], ops.sqrt
-    decay, lerp = _decay(lr, h), _lerp(1 - b1)
+    decay, lerp, fma, one_minus = _decay(lr, h, ops), _lerp(1 - b1, ops), ops.fma, ops.scalar(1 - b2)
 
     def update(x, g, s, c):
         bc2, coef_g, coef_m = c
-        x, g = decay(x, g)
-        m, v = lerp(s[0], g), s[1] * b2 + ((1 - b2) * g) * g
+        if decay is not None:
+            x, g = decay(x, g)
+        m, v = lerp(s[0], g), fma(one_minus * g, g, s[1] * b2)
         denom = sqrt(v / bc2) + eps
         return x + (coef_g * g) / denom + (coef_m * m) / denom, (m, v)
 
@@ -250,15 +269,16 @@ def _radam_constants(b1: float, b2: float, t: int) -> tuple[float, float | None,
 def _radam(lr: float, h: Mapping, ops: Ops) -> Rule:
     """Rectified Adam: x_t = x - γ m̂_t r_t √(1-β₂ᵗ)/(√v_t + ε) once ρ_t > 5, else x - γ m̂_t."""
     (b1, b2), eps, sqrt = h["betas"], h["eps"], ops.sqrt
-    decay, lerp = _decay(lr, h), _lerp(1 - b1)
+    decay, lerp, fma, one_minus, one = _decay(lr, h, ops), _lerp(1 - b1, ops), ops.fma, ops.scalar(1 - b2), ops.scalar(1)
 
     def update(x, g, s, c):
         bc1, bc2_sqrt, rect = c
-        x, g = decay(x, g)
-        m, v = lerp(s[0], g), s[1] * b2 + ((1 - b2) * g) * g
+        if decay is not None:
+            x, g = decay(x, g)
+        m, v = lerp(s[0], g), fma(one_minus * g, g, s[1] * b2)
         if rect is None:
-            return x + -1.0 * (m / bc1 * lr), (m, v)
-        return x + -1.0 * (m / bc1 * lr * (bc2_sqrt / (sqrt(v) + eps)) * rect), (m, v)
+            return x - m / bc1 * lr, (m, v)
+        return x - m / bc1 * lr * (one / (sqrt(v) + eps) * bc2_sqrt) * rect, (m, v)   # c / t is t.reciprocal() * c
 
     constants = _counted(lambda t: _radam_constants(b1, b2, t))
     return Rule(("exp_avg", "exp_avg_sq"), lambda x: (ops.full(x, 0.0), ops.full(x, 0.0)), constants, update)

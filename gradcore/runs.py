@@ -119,6 +119,21 @@ def log_table(traj: Trajectory, variables: Sequence[str], every: int) -> pd.Data
     return pd.DataFrame(table)
 
 
+def log_lines(traj: Trajectory, every: int) -> list[str]:
+    """The log as the page's PyTorch script prints it: x_t and f(x_t) every N steps and at the last, floats in full (repr)."""
+    return [f"step {int(traj.steps[r]):6d}  x = {traj.points[r].tolist()}  f = {float(traj.losses[r])!r}"
+            for r in log_rows(traj.steps, every)]
+
+
+LECTURE_PRINT = "step {}: x = {}, f(x) = {}"   # the lecture's print('step {}: x = {}, f(x) = {}'.format(step, x.tolist(), pred.item()))
+
+
+def lecture_lines(traj: Trajectory, every: int = 2000) -> list[str]:
+    """The lecture's printout: at steps 0, N, 2N, … it prints x after optimizer.step() (x_{t+1}) beside f(x_t) from before it."""
+    rows = [r for r in range(len(traj.steps) - 1) if traj.steps[r] % every == 0 and traj.steps[r + 1] == traj.steps[r] + 1]
+    return [LECTURE_PRINT.format(int(traj.steps[r]), traj.points[r + 1].tolist(), float(traj.losses[r])) for r in rows]
+
+
 def trajectory_table(traj: Trajectory, variables: Sequence[str]) -> pd.DataFrame:
     """Every recorded row: step, x_t, f, ∇f, |∇f| and the optimizer's state under torch's names."""
     table = {"step": traj.steps}

@@ -4,6 +4,7 @@ Widget keys (stable; session state, kept across pages):
   opt            the optimizer, torch.optim's class name (gradcore.optimizers' registry); choosing one resets lr
   lr, lr_s       the learning rate: its exact number input, and its log-scale slider (kept in sync)
   steps          the number of steps, 1 … 50,000
+  dtype          the tensor's precision, float64 (default) or float32 (the lecture's)
   sx, sy, sz, sx1 …   the start point x₀, one slider per variable (a click on the map sets them too)
   h_<optimizer>_<name>[_0|_1]   the optimizer's hyperparameters, e.g. h_adam_eps, h_adam_betas_0; h_reset resets them
   cmp            up to three more optimizers run from the same start, each with its default lr and hyperparameters
@@ -42,8 +43,10 @@ from gradcore.presets import PRESETS
 from gradcore.runs import (
     grad_norms,
     is_stationary,
+    lecture_lines,
     log_every,
     log_grid,
+    log_lines,
     log_table,
     nearest_minimum,
     nearest_on_log_grid,
@@ -52,6 +55,7 @@ from gradcore.runs import (
     step_window,
     trajectory_csv,
 )
+from gradcore.typed import DTYPES
 from ui.point import axis_range
 from ui.sidebar import KEY_FORMULA, KEY_XRANGE, KEY_YRANGE, formula_sidebar, load_formula
 
@@ -69,9 +73,9 @@ MAP_RESOLUTION, SURFACE_RESOLUTION = 120, 80     # samples per side (a projector
 # ---------------------------------------------------------------- cached computation (keyed on plain values)
 
 @st.cache_data(max_entries=32, show_spinner="Running torch.optim's update rule…")
-def cached_run(text: str, optimizer: str, lr: float, steps: int, start: tuple, hyper: tuple) -> Trajectory:
+def cached_run(text: str, optimizer: str, lr: float, steps: int, start: tuple, hyper: tuple, dtype: str = "float64") -> Trajectory:
     """descend() from one start, every step recorded; hyper is the sorted (name, value) items."""
-    return descend(load_formula(text), optimizer, start, lr, steps, **dict(hyper))
+    return descend(load_formula(text), optimizer, start, lr, steps, dtype=dtype, **dict(hyper))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -227,6 +231,42 @@ def compare_control(spec) -> list[str]:
                           persist_state=KEEP, placeholder="up to three optimizers")
 
 
+def dtype_control() -> str:
+    """The tensor's precision: float64 (the page's default) or float32 (torch.tensor's default, the lecture's)."""
+    st.session_state.setdefault("dtype", DTYPES[0])
+    return st.segmented_control("Precision (the tensor's dtype)", DTYPES, key="dtype", persist_state=KEEP, width="stretch",
+                                help="float32 is what torch.tensor([-4., 0.]) gives, as in the lecture; float64 has "
+                                     "about 16 significant digits instead of 7.") or DTYPES[0]
+
+
+def is_worked_example(f, spec, lr, steps, start, values) -> bool:
+    """The current settings are the lecture's run."""
+    preset = PRESETS[WORKED["preset"]]
+    return (f.text == preset.formula and spec.name == WORKED["optimizer"] and lr == WORKED["lr"] and steps == WORKED["steps"]
+            and start == WORKED["start"] and values == spec.defaults)
+
+
+def show_lecture_loop(f) -> None:
+    """The lecture's printout (float32, x after the step, f before it) beside the page's float64 log, and why they differ."""
+    args = (f.text, WORKED["optimizer"], WORKED["lr"], WORKED["steps"], WORKED["start"],
+            tuple(sorted(get_optimizer(WORKED["optimizer"]).defaults.items())))
+    lecture, page = cached_run(*args, dtype="float32"), cached_run(*args, dtype="float64")
+    st.markdown("**The lecture's loop prints** (float32: `print('step {}: x = {}, f(x) = {}'.format(step, x.tolist(), pred.item()))`)")
+    st.code("\n".join(lecture_lines(lecture, 2000)), language="text")
+    st.markdown("**This page's log** (float64; the PyTorch code above prints it)")
+    st.code("\n".join(log_lines(page, 2000)), language="text")
+    gap = abs(page.points[2000] - lecture.points[2000]).max()
+    st.markdown(
+        "- **Print order.** The lecture prints `x` after `optimizer.step()` (x₂₀₀₁ on the line of step 2000) beside "
+        "`pred`, f computed before the step (f(x₂₀₀₀)); the page logs xₜ beside f(xₜ), both before the step.\n"
+        "- **float32 vs float64.** `torch.tensor([-4., 0.])` is float32 (about 7 significant digits), the page computes in "
+        f"float64 (about 16); every step rounds differently, so at step 2,000 the two runs are {gap:.1e} apart, "
+        "and both end at the same minimum.\n"
+        f"- **Why f reaches {page.losses[-1]:.1e} in one and 0. in the other.** At the minimum f is a sum of squares of "
+        "rounding residues: float64's residues are about 1e-16, so f ≈ 1e-31; at the float32 point the lecture reaches, "
+        "both residues are exactly 0 in float32 arithmetic, so f = 0.")
+
+
 def plane(f) -> tuple[int, ...]:
     """The plotted coordinates: (x,) for one variable, (x, y) for two, two chosen ones for more."""
     if f.n <= 2:
@@ -350,8 +390,10 @@ sel = formula_sidebar()
 f = sel.formula
 
 st.header("Gradient descent: follow −∇f with torch.optim")
-st.caption("Each step computes f(xₜ), calls backward() for ∇f(xₜ) and lets the optimizer move x. "
-           "The numbers are torch.optim's own update rules, in float64; the code below reproduces them.")
+st.caption("Each step computes f(xₜ) and ∇f(xₜ), the gradient torch's backward() would compute, evaluated by generated code "
+           "(the same operations in the same order as the formula typed), then moves x with torch.optim's own update rule. "
+           "For + − * / and integer powers every step is torch.optim's bit for bit; with exp, sin, log … each step agrees "
+           "to rounding (torch's and Python's versions may differ in the last bit). The code below prints the log line for line.")
 
 controls, picture = st.columns([2, 3], gap="medium")
 with controls:
@@ -364,6 +406,7 @@ with controls:
     steps = int(st.number_input("Steps", 1, MAX_STEPS, key="steps", step=100, persist_state=KEEP,
                                 help=f"At most {MAX_STEPS:,} steps per run (and 3 compared optimizers), so that one run "
                                      "takes seconds and the others in the room keep their turn."))
+    dtype = dtype_control()
     start = start_controls(f, sel.domain)
     with st.expander(f"Hyperparameters of {spec.name} (torch's defaults)"):
         hyper = hyper_controls(spec)
@@ -375,11 +418,11 @@ except ValueError as err:
     st.error(f"**These hyperparameters cannot be used:** {err}", icon=":material/tune:")
     st.stop()
 
-runs = [(label_of(spec.name, lr), cached_run(f.text, spec.name, lr, steps, start, tuple(sorted(values.items()))))]
+runs = [(label_of(spec.name, lr), cached_run(f.text, spec.name, lr, steps, start, tuple(sorted(values.items())), dtype))]
 for name in compare:
     other = get_optimizer(name)
     runs.append((label_of(other.name, other.lr),
-                 cached_run(f.text, other.name, other.lr, steps, start, tuple(sorted(other.defaults.items())))))
+                 cached_run(f.text, other.name, other.lr, steps, start, tuple(sorted(other.defaults.items())), dtype)))
 run = runs[0][1]
 preset = sel.preset
 minima = [m for m in (preset.minima if preset else ()) if len(m) == f.n]
@@ -455,7 +498,15 @@ with log:
                            icon=":material/download:")
 
 with st.expander("Show the PyTorch code: it prints this log"):
-    script = descent_script(f, spec.name, start, lr, steps, values, spec.defaults, print_every=every)
+    script = descent_script(f, spec.name, start, lr, steps, values, spec.defaults, print_every=every, dtype=dtype)
     st.code(script, language="python")
+    st.caption("What it prints: the log above in full precision, line for line.")
+    st.code("\n".join(log_lines(run, every)), language="text")
     st.download_button("Download the script", script, file_name="gradient_descent.py", mime="text/x-python",
                        key="code_dl", on_click="ignore", icon=":material/download:")
+
+with st.expander("The lecture's loop: its printout beside this page's log"):
+    if is_worked_example(f, spec, lr, steps, start, values):
+        show_lecture_loop(f)
+    else:
+        st.caption("Load the lecture's worked example (the button at the top) to see the lecture's own printout here.")

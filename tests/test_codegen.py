@@ -14,6 +14,7 @@ from gradcore import parse
 from gradcore.codegen import descent_script, torch_source
 from gradcore.descent import descend
 from gradcore.optimizers import get_optimizer
+from gradcore.runs import log_every, log_lines
 
 LINE = re.compile(r"step\s+(\d+)\s+x = \[([^\]]*)\]\s+f = (\S+)")
 
@@ -56,3 +57,25 @@ def test_torch_source_evaluates_to_f(text):
     namespace = {"torch": torch, **dict(zip(f.variables, p.unbind(), strict=True))}
     value = eval(torch_source(f), namespace)
     assert float(value) == pytest.approx(float(f.value(p.numpy())), rel=1e-14)
+
+
+@pytest.mark.parametrize(("text", "optimizer", "x0", "lr", "steps", "hyper", "dtype"), [
+    ("(x^2+y-11)^2+(x+y^2-7)^2", "Adam", (-4.0, 0.0), 1e-3, 20_000, {}, "float64"),
+    ("(1-x)^2+100(y-x^2)^2", "SGD", (-1.5, 2.0), 1e-3, 2_000, {"momentum": 0.9, "nesterov": True}, "float64"),
+    ("(x-1)^2 + 2(y+2)^2 + 3(z-0.5)^2 + x*y*z/10", "RMSprop", (2.0, 1.0, -1.0), 1e-2, 2_000, {"centered": True}, "float64"),
+    ("(x^2+y-11)^2+(x+y^2-7)^2", "NAdam", (-4.0, 0.0), 1e-2, 2_000, {"weight_decay": 0.1}, "float32"),
+], ids=["worked-example-adam", "rosenbrock-sgd-nesterov", "3d-rmsprop-centered", "himmelblau-nadam-float32"])
+def test_the_script_prints_exactly_the_pages_log(text, optimizer, x0, lr, steps, hyper, dtype):
+    f, spec = parse(text), get_optimizer(optimizer)
+    every = log_every(steps)
+    script = descent_script(f, spec.name, x0, lr, steps, spec.resolve(hyper), spec.defaults, print_every=every, dtype=dtype)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    run = descend(f, optimizer, x0, lr, steps, dtype=dtype, **hyper)
+    assert result.stdout.splitlines() == log_lines(run, every)   # every printed line, as text
+
+
+def test_the_script_writes_f_as_typed():
+    assert torch_source(parse("(x^2+y-11)^2+(x+y^2-7)^2")) == "(x ** 2 + y - 11) ** 2 + (x + y ** 2 - 7) ** 2"
+    assert torch_source(parse("2/x - (y - 3)/4 - -x^2")) == "2 / x - (y - 3) / 4 - -x ** 2"
+    assert torch_source(parse("x^-2 + (2x)^3 + 2^x")) == "x ** (-2) + (2 * x) ** 3 + 2 ** x"

@@ -235,6 +235,14 @@ def test_worked_example_reaches_the_lecture_final_point():
     assert list(log["step"]) == list(range(0, 20_001, 2_000))             # the lecture prints every 2,000 steps
     script = at.code[0].value
     assert "torch.optim.Adam([p], lr=0.001)" in script and "for step in range(20001):" in script
+    assert "(x ** 2 + y - 11) ** 2 + (x + y ** 2 - 7) ** 2" in script       # f as typed, as the lecture writes it
+    lecture, page_log = at.code[2].value.splitlines(), at.code[3].value.splitlines()
+    assert len(lecture) == 10 and len(page_log) == 11
+    # torch.optim.Adam's float32 run prints this at step 2000 (x after the step, f before it); float64 logs x_2000
+    assert lecture[1] == "step 2000: x = [-3.526560068130493, -2.500243663787842], f(x) = 19.450292587280273"
+    assert page_log[-1] == "step  20000  x = [-3.779310253377747, -3.2831859912861696]  f = 7.888609052210118e-31"
+    notes = " ".join(m.value for m in at.markdown)
+    assert "Print order." in notes and "float32 vs float64." in notes and "Why f reaches 7.9e-31 in one and 0. in the other." in notes
 
 
 def test_diverging_run_warns_and_keeps_the_partial_path():
@@ -294,17 +302,21 @@ def test_three_variables_draw_a_slice_in_the_chosen_plane():
 LINE = re.compile(r"step\s+(\d+)\s+x = \[([^\]]*)\]\s+f = (\S+)")
 
 
-def test_the_pytorch_code_prints_the_log():
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_the_pytorch_code_prints_the_log(dtype):
     at = open_page(PAGE)
     at.number_input(key="steps").set_value(200).run()
+    at.button_group(key="dtype").set_value(dtype).run()
     script = at.code[0].value
+    assert f"dtype=torch.{dtype}" in script
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == at.code[1].value.splitlines()          # every line, as text
     printed = [(int(m[1]), [float(v) for v in m[2].split(",")], float(m[3])) for m in LINE.finditer(out.stdout)]
     log = at.dataframe[-1].value
     assert [row[0] for row in printed] == list(log["step"])
-    np.testing.assert_allclose([row[1] for row in printed], log[["x", "y"]].to_numpy(), rtol=1e-9)
-    np.testing.assert_allclose([row[2] for row in printed], log["f"], rtol=1e-9)
+    assert [row[1] for row in printed] == log[["x", "y"]].to_numpy().tolist()
+    assert [row[2] for row in printed] == log["f"].tolist()
 
 
 # ---------------------------------------------------------------- speed and payload

@@ -107,6 +107,12 @@ def test_worked_example_button_shows_the_lecture_final_point(page):
     wait_table_column(page, "step", lambda steps: steps == lecture_log, "the log every 2,000 steps", index=1)
     assert_page_ok(page)
     screenshot(page, "Gradient_descent-worked-example")
+    page.get_by_text("The lecture's loop: its printout beside this page's log").click()
+    printed = page.get_by_text("step 2000: x = [-3.526560068130493, -2.500243663787842], f(x) = 19.450292587280273")
+    printed.wait_for(timeout=TIMEOUT_S * 1000)       # torch.optim.Adam's float32 printout at step 2000
+    assert page.get_by_text("Why f reaches 7.9e-31 in one and 0. in the other.").is_visible()
+    printed.scroll_into_view_if_needed()
+    screenshot(page, "Gradient_descent-lecture-loop")
 
 
 def test_click_on_the_map_sets_the_start(page, timings):
