@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
+from gradcore.backends import float_value
 from gradcore.formula import Formula
 
 AUTOGRAD_RTOL = 1e-9    # sympy vs autograd: both exact up to float64 rounding
@@ -48,11 +49,9 @@ def central_difference(formula: Formula, point, h_scale: float = 6e-6) -> np.nda
     return (formula.value(p + steps) - formula.value(p - steps)) / (2 * h)
 
 
-def _at(expr: sp.Expr, subs: dict) -> complex:
-    try:
-        return complex(sp.N(expr.subs(subs), 15))
-    except (TypeError, ValueError):
-        return complex("nan")
+def _at(expr: sp.Expr, subs: dict) -> float:
+    """expr at the point in float64 (never sympy's evalf: exp(x + 1e15) would make mpmath work without end)."""
+    return float_value(expr, {s: float(v) for s, v in subs.items()})
 
 
 def _is_zero(expr: sp.Expr, subs: dict) -> bool:
