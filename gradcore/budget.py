@@ -7,7 +7,8 @@ imported there), runs ``fn(*args)`` in it under an address-space limit, waits at
 and kills the child when the time is up. The caller's process only waits (no GIL held) and unpickles
 the answer. ``fn`` and its arguments must be picklable (module-level functions, sympy trees).
 
-Where no worker can be started (no multiprocessing on the platform) the call runs inline.
+Where no worker can be started (no multiprocessing on the platform) or where the worker would re-run the
+person's own script (multiprocessing imports __main__: a plain `python script.py`) the call runs inline.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import resource
+import sys
 import threading
 import traceback
 from collections.abc import Callable
@@ -81,8 +83,20 @@ def warm_up() -> None:
     run_limited(int, "0", seconds=60)
 
 
+def _main_is_safe_to_reimport() -> bool:
+    """Whether a worker may import __main__ (multiprocessing does): a notebook, `python -m …` or a console script
+    such as `streamlit` or `pytest` is; a plain `python script.py` may not guard its code with __name__."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    return path is None or getattr(getattr(main, "__spec__", None), "name", None) is not None or not path.endswith(".py")
+
+
 def run_limited(fn: Callable[..., T], *args: Any, seconds: float = SECONDS, memory_mb: float = MEMORY_MB) -> T:
-    """fn(*args) in a worker process: its result, its exception re-raised, or BudgetExceeded."""
+    """fn(*args) in a worker process: its result, its exception re-raised, or BudgetExceeded.
+
+    Inline (no time or memory limit) where no worker can be used: no multiprocessing, or a plain script."""
+    if not _main_is_safe_to_reimport():
+        return fn(*args)
     try:
         ctx = _get_context()
         parent, child = ctx.Pipe(duplex=False)

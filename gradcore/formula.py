@@ -517,7 +517,7 @@ def build_expr(text: str) -> sp.Expr:
         raise FormulaError("The formula is nested too deeply: simplify it.") from None
     if isinstance(tree.body, ast.Tuple):
         comma = _top_level_comma(tokens)
-        typed = text[comma.pos] + (" (a full-width comma)" if text[comma.pos] != "," else "")
+        typed = repr(text[comma.pos]) + (" (a full-width comma)" if text[comma.pos] != "," else "")
         raise FormulaError(f"Commas only separate the arguments of max(…) and min(…): remove this {typed}.", comma.pos)
     if _count_nodes(tree) > MAX_NODES:
         raise FormulaError("The formula is too large: split it or simplify it.")
@@ -638,12 +638,20 @@ class Formula:
 
     @cached_property
     def _numpy(self):
-        flat_h = [e for row in self.hessian_exprs for e in row]
-        return (
-            self.compile([self.expr], "numpy"),
-            self.compile(self.gradient_exprs, "numpy"),
-            self.compile(flat_h, "numpy"),
-        )
+        return self.compile([self.expr], "numpy"), self.compile(self.gradient_exprs, "numpy"), self._hessian_numpy()
+
+    def _hessian_numpy(self):
+        """H as a callable: the upper triangle of the compiled second partials, mirrored (one code for both)."""
+        n = self.n
+        if self.second_partial_exprs is None:
+            return self.compile([e for row in self.hessian_exprs for e in row], "numpy")
+        second = self.compile([e for row in self.second_partial_exprs for e in row], "numpy")
+        upper = [min(i, j) * n + max(i, j) for i in range(n) for j in range(n)]
+
+        def hessian(*coords):
+            m = second(*coords)
+            return [m[k] for k in upper]
+        return hessian
 
     @cached_property
     def _torch(self):

@@ -8,6 +8,7 @@ server's own process only waits and unpickles the result; a budget hit is a Form
 
 from __future__ import annotations
 
+import importlib
 import signal
 import time
 from dataclasses import dataclass
@@ -20,8 +21,9 @@ from gradcore.formula import VARIABLES, FormulaError, build_expr, reading_notes
 MAX_GRADIENT_OPS = 20_000      # nodes of all first partials, counted as trees (shared parts counted each time)
 MAX_SECOND_OPS = 200_000       # nodes of all n² second partials
 MAX_LATEX_CHARS = 4_000        # one formula's LaTeX; longer ones are shown as a sentence
-LATEX_SECONDS = 0.3            # all LaTeX of one formula (sympy's printer can be exponential in the nesting)
-COMPARE_SECONDS = 0.2          # f_xy = f_yx as expressions (expand and simplify can run without bound)
+MAX_LATEX_NODES = 1_000        # a tree larger than this prints longer than MAX_LATEX_CHARS: not printed
+LATEX_SECONDS = 0.2            # all LaTeX of one formula (sympy's printer can be exponential in the nesting)
+COMPARE_SECONDS = 0.1          # f_xy = f_yx as expressions (expand and simplify can run without bound)
 WORK_SECONDS = 3.0             # the whole job, fork included; the worker is killed after it
 WORK_MEMORY_MB = 512
 TOO_LONG = r"\text{(too long to typeset: see the numbers)}"
@@ -124,8 +126,33 @@ class _Deadline:
             signal.signal(signal.SIGALRM, self.previous)
 
 
+def _plain_fraction(expr: sp.Expr, exact: bool = False) -> tuple[sp.Expr, sp.Expr]:
+    """sympy's fraction() for the LaTeX printer without its assumption queries: a factor goes below the line
+    when its exponent is a negative number (sympy also asks whether a symbolic exponent is negative, which
+    for exp(−sigmoid(sigmoid(…))) costs time exponential in the nesting)."""
+    numer, denom = [], []
+    for term in sp.Mul.make_args(expr):
+        base, ex = term.as_base_exp() if term.is_Pow or isinstance(term, sp.exp) else (term, sp.S.One)
+        if ex.is_Number and ex.is_negative:
+            denom.append(base if ex is sp.S.NegativeOne else sp.Pow(base, -ex))
+        elif term.is_Rational and not term.is_Integer:
+            numer += [term.p] if term.p != 1 else []
+            denom.append(term.q)
+        else:
+            numer.append(term)
+    return sp.Mul(*numer, evaluate=not exact), sp.Mul(*denom, evaluate=not exact)
+
+
 def _latex(expr: sp.Expr) -> str:
-    tex = sp.latex(expr)
+    """sp.latex(expr) with _plain_fraction (printing f_xx of sigmoid⁶ drops from seconds to milliseconds)."""
+    if tree_size(expr) > MAX_LATEX_NODES:   # its LaTeX would be over MAX_LATEX_CHARS: not worth printing
+        return TOO_LONG
+    simplify = importlib.import_module("sympy.simplify")   # the package (sympy.simplify is also a function)
+    sympy_fraction, simplify.fraction = simplify.fraction, _plain_fraction
+    try:
+        tex = sp.latex(expr)
+    finally:
+        simplify.fraction = sympy_fraction
     return tex if len(tex) <= MAX_LATEX_CHARS else TOO_LONG
 
 
@@ -158,11 +185,10 @@ def analyse(text: str) -> Analysis:
     gradient = tuple(_sympy_calculus(d) for d in gradient)
     second = tuple(tuple(_sympy_calculus(e) for e in row) for row in second)
     n = len(symbols)
-    hessian = [second[min(i, j)][max(i, j)] for i in range(n) for j in range(n)]
     flat_second = [e for row in second for e in row]
     try:
         sources = {tuple(group): generate_source(group, symbols)
-                   for group in ([expr], list(gradient), hessian, [expr, *gradient], flat_second)}
+                   for group in ([expr], list(gradient), [expr, *gradient], flat_second)}
     except ConstantOutOfRange as err:
         raise FormulaError(f"{err}: keep the constants of f and its derivatives within float64.") from None
     deadline = _Deadline(LATEX_SECONDS)
