@@ -7,16 +7,16 @@ imported there), runs ``fn(*args)`` in it under an address-space limit, waits at
 and kills the child when the time is up. The caller's process only waits (no GIL held) and unpickles
 the answer. ``fn`` and its arguments must be picklable (module-level functions, sympy trees).
 
-Where no worker can be started (no multiprocessing on the platform) or where the worker would re-run the
-person's own script (multiprocessing imports __main__: a plain `python script.py`) the call runs inline.
+Where no worker can be started (no multiprocessing on the platform) the call runs inline. The worker never
+imports the caller's __main__ (a plain script, or under Streamlit the page), unlike multiprocessing's default.
 """
 
 from __future__ import annotations
 
+import io
 import multiprocessing as mp
 import os
 import resource
-import sys
 import threading
 import traceback
 from collections.abc import Callable
@@ -38,6 +38,41 @@ class BudgetExceeded(RuntimeError):
         self.kind = kind
         what = f"more than {seconds:g} s" if kind == "time" else "too much memory"
         super().__init__(f"the computation took {what} and was stopped")
+
+
+def _popen_class():
+    from multiprocessing import forkserver, popen_forkserver, reduction, spawn, util
+    from multiprocessing.context import set_spawning_popen
+
+    class Popen(popen_forkserver.Popen):
+        """A forkserver child that does not import the parent's __main__ (multiprocessing's default re-runs a plain
+        script, and under Streamlit __main__ is the page itself): `fn` is found by its module name instead.
+        popen_forkserver.Popen._launch of Python 3.11-3.13, less the two keys that name __main__."""
+
+        def _launch(self, process_obj):
+            prep_data = spawn.get_preparation_data(process_obj._name)
+            prep_data.pop("init_main_from_path", None)
+            prep_data.pop("init_main_from_name", None)
+            buf = io.BytesIO()
+            set_spawning_popen(self)
+            try:
+                reduction.dump(prep_data, buf)
+                reduction.dump(process_obj, buf)
+            finally:
+                set_spawning_popen(None)
+            self.sentinel, w = forkserver.connect_to_new_process(self._fds)
+            _parent_w = os.dup(w)
+            self.finalizer = util.Finalize(self, util.close_fds, (_parent_w, self.sentinel))
+            with open(w, "wb", closefd=True) as f:
+                f.write(buf.getbuffer())
+            self.pid = forkserver.read_signed(self.sentinel)
+    return Popen
+
+
+class _Process(mp.get_context("forkserver").Process):
+    @staticmethod
+    def _Popen(process_obj):
+        return _popen_class()(process_obj)
 
 
 def _get_context():
@@ -83,24 +118,14 @@ def warm_up() -> None:
     run_limited(int, "0", seconds=60)
 
 
-def _main_is_safe_to_reimport() -> bool:
-    """Whether a worker may import __main__ (multiprocessing does): a notebook, `python -m …` or a console script
-    such as `streamlit` or `pytest` is; a plain `python script.py` may not guard its code with __name__."""
-    main = sys.modules.get("__main__")
-    path = getattr(main, "__file__", None)
-    return path is None or getattr(getattr(main, "__spec__", None), "name", None) is not None or not path.endswith(".py")
-
-
 def run_limited(fn: Callable[..., T], *args: Any, seconds: float = SECONDS, memory_mb: float = MEMORY_MB) -> T:
     """fn(*args) in a worker process: its result, its exception re-raised, or BudgetExceeded.
 
-    Inline (no time or memory limit) where no worker can be used: no multiprocessing, or a plain script."""
-    if not _main_is_safe_to_reimport():
-        return fn(*args)
+    Inline (no time or memory limit) where no worker can be started (no multiprocessing here)."""
     try:
         ctx = _get_context()
         parent, child = ctx.Pipe(duplex=False)
-        process = ctx.Process(target=_child, args=(child, fn, args, memory_mb), daemon=True)
+        process = _Process(target=_child, args=(child, fn, args, memory_mb), daemon=True)
         process.start()
     except (OSError, ValueError, ImportError):  # no worker processes here: run inline
         return fn(*args)
