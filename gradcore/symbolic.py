@@ -22,7 +22,7 @@ MAX_GRADIENT_OPS = 20_000      # nodes of all first partials, counted as trees (
 MAX_SECOND_OPS = 200_000       # nodes of all n² second partials
 MAX_LATEX_CHARS = 4_000        # one formula's LaTeX; longer ones are shown as a sentence
 MAX_LATEX_NODES = 1_000        # a tree larger than this prints longer than MAX_LATEX_CHARS: not printed
-LATEX_SECONDS = 0.2            # all LaTeX of one formula (sympy's printer can be exponential in the nesting)
+LATEX_SECONDS = 0.4            # all LaTeX of one formula (sympy's printer can be exponential in the nesting)
 COMPARE_SECONDS = 0.1          # f_xy = f_yx as expressions (expand and simplify can run without bound)
 WORK_SECONDS = 3.0             # the whole job, fork included; the worker is killed after it
 WORK_MEMORY_MB = 512

@@ -2,42 +2,24 @@
 
 Each ends in the page drawn with a sentence (the error above the last good formula) or with the new formula,
 never an exception, and the rerun that reads it finishes within LIMIT_S (scaled by the load per core, as in
-test_hostile_formulas.py).
+test_hostile_formulas.py); the inputs are in hostile_inputs.py.
 """
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
 import pytest
+from hostile_inputs import COMPUTED, REFUSED, load_scaled
 from pagetest import open_page
 
 from gradcore.budget import warm_up
 
 pytestmark = pytest.mark.usefixtures("clean_caches")
 
-LIMIT_S = 2.0 * max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1))
+LIMIT_S = load_scaled(2.0)
 PAGES = ["app.py"] + sorted(f"pages/{p.name}" for p in (Path(__file__).resolve().parents[1] / "pages").glob("[!._]*.py"))
-
-SIGMOID8 = "sigmoid(" * 8 + "x" + ")" * 8
-# refused: the sentence must name the problem
-REFUSED = {
-    "x" + "*1e15" * 21: "keep constants below 1e100",
-    "0^x": "0 to a variable power",
-    "(-1)^x": "negative base to a variable power",
-    "x*((3^53/2^84)^100)^100": "too many exact digits",
-    "sin(((3^53/2^84)^100)^100 x)": "too many exact digits",
-    "x*(((999999999999999/999999999999997)^100)^100)^100": "too many exact digits",
-    "((1.000000000000001)^100)^100": "too many exact digits",
-    "x + min(2, (-1)^(1e-20))": "negative number to a fractional power",
-    "x^2+y^2，": "full-width comma",
-}
-# computed: the page draws the new formula
-COMPUTED = ["relu(x)^2", "max(x,y)^4", "sign(log(x))", "abs(sqrt(x))", "abs(x^pi)", "abs(log(log(x)))", "1e-20x",
-            "cosh(x^1.0000001)", "abs(sin(exp(x+1e15)))", SIGMOID8, "max(x,y,z)*(x+y+z)^100"]
-
 
 @pytest.fixture(scope="module", autouse=True)
 def worker():
