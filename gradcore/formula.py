@@ -426,8 +426,8 @@ class _Builder:
                 raise FormulaError("Division by zero: 0 to a negative power.", self.col(node))
             if base_value > 0 and abs(exp_value * math.log10(base_value)) > 100:
                 raise FormulaError("This power is too large: keep constants below 1e100.", self.col(node))
-        if base.free_symbols and exponent.is_Rational and exponent.q > MAX_ROOT_DENOMINATOR:
-            exponent = sp.Float(exponent, 17)  # x^(10000001/10000000): sympy's exact roots of that order never finish
+        if exponent.is_Rational and exponent.q > MAX_ROOT_DENOMINATOR:
+            exponent = sp.Float(exponent, 17)  # x^(10000001/10000000), 3^(1/10^9): exact roots of that order never finish
         result = base**exponent
         if result.is_Pow and result.exp.is_number and abs(float(result.exp)) > MAX_EXPONENT:  # (x^99)^99 = x^9801
             raise FormulaError(f"This power is too large: keep exponents between -{MAX_EXPONENT} and {MAX_EXPONENT}.",

@@ -52,6 +52,8 @@ COMPUTED = [
     ("sinh(x^1.0000001)", (1.0,), math.sinh(1.0), (1.0000001 * math.cosh(1.0),)),
     ("tanh(x^1.0000001)", (1.0,), math.tanh(1.0), (1.0000001 / math.cosh(1.0) ** 2,)),
     ("（x＋１）^２", (2.0,), 9.0, (6.0,)),                                   # full-width brackets, plus and digits
+    ("relu(((42846221/2147483648)^-17)^(1e8*1e-17)) x", (2.0,), 2 * (42846221 / 2147483648) ** (-17e-9),
+     ((42846221 / 2147483648) ** (-17e-9),)),                              # the fuzzer's slowest: a 10⁹-th root
 ]
 
 # compositions whose derivatives grow fast: a result (checked against torch) or a sentence, never a hang
