@@ -7,6 +7,7 @@ test_hostile_formulas.py); the inputs are in hostile_inputs.py.
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -69,3 +70,34 @@ def test_a_read_as_note_appears_under_the_box():
     at.text_input(key="f").set_value("x^2+y^2，").run()
     code = [c.value for c in at.sidebar.code]
     assert code == ["x^2+y^2，\n       ^"]                         # the caret under the comma, column 8
+
+
+def test_a_second_session_reruns_while_a_long_symbolic_call_is_killed_by_its_budget():
+    """sp.expand((x + y + … + x6)^100) would allocate gigabytes for minutes; in its worker it is killed at 3 s while
+    another session's page reruns as usual (all sessions are threads of one process)."""
+    import sympy as sp
+
+    from gradcore.budget import BudgetExceeded, run_limited
+
+    big = sp.Add(*sp.symbols("x y z x1:7", real=True)) ** 100
+    outcome: dict[str, object] = {}
+
+    def expand():
+        try:
+            run_limited(sp.expand, big, seconds=3.0)
+        except BudgetExceeded as err:
+            outcome["stopped"] = err.kind
+
+    at = open_page("app.py")
+    thread = threading.Thread(target=expand)
+    thread.start()
+    time.sleep(0.3)
+    start = time.perf_counter()
+    at.slider(key="px").set_value(-4.0).run()
+    at.slider(key="py").set_value(0.0).run()
+    seconds = time.perf_counter() - start
+    assert thread.is_alive()                          # the expansion is still running in its worker
+    assert not at.exception and [m.value for m in at.metric if m.label == "f(P)"] == ["146"]   # Himmelblau at (-4, 0)
+    assert seconds < LIMIT_S
+    thread.join()
+    assert outcome["stopped"] in ("time", "memory")
