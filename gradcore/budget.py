@@ -26,7 +26,7 @@ T = TypeVar("T")
 
 SECONDS = 2.0            # default wall-clock budget of one call
 MEMORY_MB = 768          # default extra address space a call may allocate
-_PRELOAD = ["sympy", "gradcore.symbolic"]
+_PRELOAD = ["sympy", "gradcore._warm_worker"]
 _context: Any = None
 _lock = threading.Lock()
 
