@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from gradcore import FormulaError, parse
 from gradcore.backends import ConstantOutOfRange, generate_source
-from gradcore.budget import BudgetExceeded, run_limited, warm_up
+from gradcore.budget import BudgetExceeded, run_limited
 from gradcore.check import check_gradient
 from gradcore.symbolic import TOO_LONG
 
@@ -61,11 +61,6 @@ CHAINS = [nested("sigmoid", k) for k in (4, 6, 8, 10)] + [nested("tan", 8), nest
                                                           "max(x,y,z)*(x+y+z+x1+x2+x3+x4+x5+x6)^100",
                                                           "max(x,y,z)*(x+y+z)^100", "abs(sin(exp(x+1e15)))",
                                                           "(sinh(x^1.000000000000001))^0.5"]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def worker():
-    warm_up()
 
 
 def timed(fn, *args, tries: int = 3):

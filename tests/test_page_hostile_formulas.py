@@ -15,17 +15,10 @@ import pytest
 from hostile_inputs import COMPUTED, REFUSED, load_scaled
 from pagetest import open_page
 
-from gradcore.budget import warm_up
-
 pytestmark = pytest.mark.usefixtures("clean_caches")
 
 LIMIT_S = load_scaled(2.0)
 PAGES = ["app.py"] + sorted(f"pages/{p.name}" for p in (Path(__file__).resolve().parents[1] / "pages").glob("[!._]*.py"))
-
-@pytest.fixture(scope="module", autouse=True)
-def worker():
-    warm_up()
-
 
 def errors(at) -> str:
     return " ".join(e.value for e in at.error)
