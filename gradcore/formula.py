@@ -335,11 +335,12 @@ class _Builder:
 
     def check_numbers(self, expr: sp.Expr, node: ast.AST) -> None:
         """Exact numbers in this node (a coefficient such as the 1e315 of x·1e15·…·1e15 included) fit float64."""
+        col = self.col(node.right if isinstance(node, ast.BinOp) else node)   # the factor that made it too large
         for a in (expr, *expr.args):
             if a.is_Rational:
-                _check_exact_size(a.p, a.q, self.col(node))
+                _check_exact_bits(max(a.p.bit_length(), a.q.bit_length()), col)
                 if abs(a) > MAX_CONSTANT:
-                    raise FormulaError("This number is too large: keep constants below 1e100.", self.col(node))
+                    raise FormulaError("This number is too large: keep constants below 1e100.", col)
 
     def check_constant(self, expr: sp.Expr, node: ast.AST) -> None:
         if expr.has(sp.zoo, sp.oo, sp.nan) or expr == -sp.oo:
@@ -415,8 +416,7 @@ class _Builder:
         if abs(exp_value) > MAX_EXPONENT:
             raise FormulaError(f"This power is too large: keep exponents between -{MAX_EXPONENT} and {MAX_EXPONENT}.", self.col(node.right))
         if base.is_Rational and exponent.is_Integer:  # predict the digits before sympy computes them
-            bits = abs(int(exponent)) * max(base.p.bit_length(), base.q.bit_length())
-            _check_exact_size(2**min(bits, MAX_EXACT_BITS + 1) - 1, 1, self.col(node))
+            _check_exact_bits(abs(int(exponent)) * max(base.p.bit_length(), base.q.bit_length()), self.col(node))
         if not base.free_symbols and base.is_negative and not exponent.is_integer:
             raise FormulaError("A negative number to a fractional power is not a real number: change the base or "
                                "the power.", self.col(node))
@@ -451,9 +451,8 @@ class _Builder:
         return builder(*args)
 
 
-def _check_exact_size(p: int, q: int, col: int | None) -> None:
-    """An exact fraction p/q within MAX_EXACT_BITS, so that sympy's exact arithmetic stays instant."""
-    bits = max(abs(p).bit_length(), abs(q).bit_length())
+def _check_exact_bits(bits: int, col: int | None) -> None:
+    """An exact fraction whose numerator and denominator have `bits` bits fits MAX_EXACT_BITS (sympy stays instant)."""
     if bits > MAX_EXACT_BITS:
         raise FormulaError(f"This number has too many exact digits (more than {int(MAX_EXACT_BITS * 0.30103)}): "
                            "use a smaller power or fewer decimals.", col)
