@@ -187,12 +187,14 @@ def _normalise(text: str) -> list[tuple[str, int]]:
     return out
 
 
-def _check_alphabet(chars: list[tuple[str, int]]) -> None:
+def _check_alphabet(chars: list[tuple[str, int]], text: str) -> None:
+    """Every character in the grammar's alphabet; the sentence names the one typed (＝ read as = is named ＝)."""
     for c, pos in chars:
         if c in _ALPHABET or c in "\t\n\r":
             continue
         advice = _CHAR_ADVICE.get(c, HELP)
-        raise FormulaError(f"The character {c!r} is not allowed: {advice}.", pos)
+        typed = repr(c) if text[pos] == c else f"{text[pos]!r} (read as {c!r})"
+        raise FormulaError(f"The character {typed} is not allowed: {advice}.", pos)
 
 
 def _split_name(name: str) -> list[str] | None:
@@ -502,7 +504,7 @@ def build_expr(text: str) -> sp.Expr:
     if len(text) > MAX_LENGTH:
         raise FormulaError(f"The formula is too long: use at most {MAX_LENGTH} characters.", MAX_LENGTH)
     chars = _normalise(text)
-    _check_alphabet(chars)
+    _check_alphabet(chars, text)
     tokens = _implicit_products(_tokenise(chars))
     if not tokens:
         raise FormulaError("Type a formula, for example (x^2+y-11)^2+(x+y^2-7)^2.")

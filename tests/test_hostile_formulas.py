@@ -35,6 +35,7 @@ REFUSED = {
     "(-8)^(1/3) x": "negative number to a fractional power",
     "x^2+y^2,": "Commas only separate",
     "x^2。": "full stop",
+    "x＝1": "The character '＝' (read as '=') is not allowed",
 }
 
 # input, a point, f there and ∇f there (by hand)
