@@ -184,10 +184,15 @@ def generate_source(exprs: Sequence[sp.Expr], symbols: Sequence[sp.Symbol]) -> s
     replacements, reduced = sp.cse(list(exprs), symbols=sp.numbered_symbols("c"), optimizations=None)
     names = {s: a for s, a in zip(symbols, args, strict=True)}
     lines = [f"def _f({', '.join(args)}):"]
+    constants: dict[sp.Symbol, sp.Expr] = {}   # cse names of constants such as sin(10): put back, folded to a float
     for sym, sub in replacements:
+        sub = sub.xreplace(constants)
+        if not sub.free_symbols:
+            constants[sym] = sub
+            continue
         names[sym] = str(sym)
         lines.append(f"    {sym} = {to_source(sub, names)}")
-    lines.append("    return [" + ", ".join(to_source(e, names) for e in reduced) + "]")
+    lines.append("    return [" + ", ".join(to_source(e.xreplace(constants), names) for e in reduced) + "]")
     return "\n".join(lines)
 
 

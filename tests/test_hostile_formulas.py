@@ -55,6 +55,7 @@ COMPUTED = [
     ("（x＋１）^２", (2.0,), 9.0, (6.0,)),                                   # full-width brackets, plus and digits
     ("relu(((42846221/2147483648)^-17)^(1e8*1e-17)) x", (2.0,), 2 * (42846221 / 2147483648) ** (-17e-9),
      ((42846221 / 2147483648) ** (-17e-9),)),                              # the fuzzer's slowest: a 10⁹-th root
+    ("sin(sin(1e1)) + max(x, sin(1e1))", (2.0,), math.sin(math.sin(10)) + 2.0, (1.0,)),   # the fuzzer's: torch.sin(float)
 ]
 
 # compositions whose derivatives grow fast: a result (checked against torch) or a sentence, never a hang
