@@ -20,6 +20,7 @@ import sympy as sp
 import torch
 from torch.autograd.gradcheck import GradcheckError
 
+from gradcore.backends import float_value
 from gradcore.formula import Formula, Maximum, Minimum
 
 DTYPE = torch.float64
@@ -107,14 +108,14 @@ class Instruction:
 
 def _number(c: sp.Expr) -> int | float:
     """The Python number torch is given for the constant c."""
-    return int(c) if c.is_Integer else float(c)
+    return int(c) if c.is_Integer and abs(c) < 2**53 else float(c)   # torch refuses Python ints of 64 bits or more
 
 
 def _literal(c: sp.Expr, as_tensor: bool = False) -> tuple[str, int]:
     """Python source for the constant c that evaluates to _number(c), with its precedence."""
     if as_tensor:
         return f"torch.tensor({_literal(c)[0]}, dtype=torch.float64)", ATOM
-    if c.is_Integer:
+    if c.is_Integer and abs(c) < 2**53:
         text = str(int(c))
     elif c.is_Rational and len(repr(float(c))) > 8:
         text = f"{c.p}/{c.q}"
@@ -454,9 +455,8 @@ def _signed(v: float) -> str:
 
 
 def _evaluate(expr: sp.Expr, graph: AutogradGraph) -> float:
-    subs = {sp.Symbol(v, real=True): sp.Float(p, 17) for v, p in zip(graph.variables, graph.point, strict=True)}
-    value = complex(sp.N(expr.xreplace(subs), 15))
-    return value.real if abs(value.imag) < 1e-12 else float("nan")
+    values = {sp.Symbol(v, real=True): float(p) for v, p in zip(graph.variables, graph.point, strict=True)}
+    return float_value(expr, values)   # float64, never sympy's arbitrary precision (exp(x + 1e15) would not end)
 
 
 # ---------------------------------------------------------------- drawing: a DOT string for st.graphviz_chart

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 import numpy as np
 import sympy as sp
@@ -116,9 +117,19 @@ _NAMESPACES: dict[str, dict[str, object]] = {
 }
 
 
+class ConstantOutOfRange(ValueError):
+    """A constant of the tree that float64 cannot hold (it would print as inf or nan)."""
+
+
 def _number(value: sp.Expr) -> str:
-    """A float literal that round-trips (repr of the float64 value)."""
-    return repr(float(value))
+    """A float literal that round-trips (repr of the float64 value); never inf, nan or a huge integer."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ConstantOutOfRange(f"the constant {sp.sstr(value)[:40]} is not a real float64 number") from None
+    if not math.isfinite(number):
+        raise ConstantOutOfRange(f"the constant {sp.sstr(value)[:40]} is outside the float64 range (about ±1.8e308)")
+    return repr(number)
 
 
 def _pow_source(base: sp.Expr, exp: sp.Expr, to_src: Callable) -> str:
@@ -167,21 +178,54 @@ def to_source(expr: sp.Expr, names: dict[sp.Symbol, str]) -> str:
     return src(expr)
 
 
+def generate_source(exprs: Sequence[sp.Expr], symbols: Sequence[sp.Symbol]) -> str:
+    """Python source of `def _f(a0, …)` returning [expr, …], shared subexpressions computed once (sp.cse)."""
+    args = [f"a{i}" for i in range(len(symbols))]
+    replacements, reduced = sp.cse(list(exprs), symbols=sp.numbered_symbols("c"), optimizations=None)
+    names = {s: a for s, a in zip(symbols, args, strict=True)}
+    lines = [f"def _f({', '.join(args)}):"]
+    constants: dict[sp.Symbol, sp.Expr] = {}   # cse names of constants such as sin(10): put back, folded to a float
+    for sym, sub in replacements:
+        sub = sub.xreplace(constants)
+        if not sub.free_symbols:
+            constants[sym] = sub
+            continue
+        names[sym] = str(sym)
+        lines.append(f"    {sym} = {to_source(sub, names)}")
+    lines.append("    return [" + ", ".join(to_source(e.xreplace(constants), names) for e in reduced) + "]")
+    return "\n".join(lines)
+
+
+def load_source(source: str, backend: str) -> Callable[..., list]:
+    """The function `_f` of a generate_source() text, over a backend's namespace."""
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, not {backend!r}")
+    namespace = dict(_NAMESPACES[backend])
+    # The source is generated from an allow-listed sympy tree, never from user text.
+    exec(compile(source, "<gradcore>", "exec"), namespace)
+    return namespace["_f"]
+
+
 def compile_exprs(
     exprs: Sequence[sp.Expr], symbols: Sequence[sp.Symbol], backend: str
 ) -> Callable[..., list]:
     """Compile exprs to one function of the coordinates returning a list of values."""
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, not {backend!r}")
-    args = [f"a{i}" for i in range(len(symbols))]
-    replacements, reduced = sp.cse(list(exprs), symbols=sp.numbered_symbols("c"), optimizations=None)
-    names = {s: a for s, a in zip(symbols, args, strict=True)}
-    lines = [f"def _f({', '.join(args)}):"]
-    for sym, sub in replacements:
-        names[sym] = str(sym)
-        lines.append(f"    {sym} = {to_source(sub, names)}")
-    lines.append("    return [" + ", ".join(to_source(e, names) for e in reduced) + "]")
-    namespace = dict(_NAMESPACES[backend])
-    # The source is generated from an allow-listed sympy tree, never from user text.
-    exec(compile("\n".join(lines), "<gradcore>", "exec"), namespace)
-    return namespace["_f"]
+    return load_source(generate_source(exprs, symbols), backend)
+
+
+@lru_cache(maxsize=4096)
+def _float_function(expr: sp.Expr, symbols: tuple[sp.Symbol, ...]) -> Callable[..., float]:
+    names = {s: f"a{i}" for i, s in enumerate(symbols)}
+    source = f"def _f({', '.join(names.values())}):\n    return {to_source(expr, names)}"
+    return load_source(source, "math")
+
+
+def float_value(expr: sp.Expr, values: dict[sp.Symbol, float]) -> float:
+    """expr at a point in float64 (nan where undefined or out of range): never sympy's arbitrary-precision evalf."""
+    symbols = tuple(sorted(expr.free_symbols, key=lambda s: s.name))
+    try:
+        return float(_float_function(expr, symbols)(*(values[s] for s in symbols)))
+    except (ArithmeticError, ValueError, TypeError, KeyError):
+        return math.nan

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
+from gradcore.backends import float_value
 from gradcore.formula import Formula
 from gradcore.limits import Estimate, differentiable, partial_derivatives
 
@@ -50,11 +51,9 @@ def finite_difference(formula: Formula, point) -> np.ndarray:
     return np.array([e.value for e in partial_derivatives(formula, point)])
 
 
-def _at(expr: sp.Expr, subs: dict) -> complex:
-    try:
-        return complex(sp.N(expr.subs(subs), 15))
-    except (TypeError, ValueError):
-        return complex("nan")
+def _at(expr: sp.Expr, subs: dict) -> float:
+    """expr at the point in float64 (never sympy's evalf: exp(x + 1e15) would make mpmath work without end)."""
+    return float_value(expr, {s: float(v) for s, v in subs.items()})
 
 
 def _is_zero(expr: sp.Expr, subs: dict) -> bool:

@@ -23,7 +23,7 @@ import numpy as np
 import sympy as sp
 import torch
 
-from gradcore.backends import compile_exprs
+from gradcore.backends import compile_exprs, load_source
 
 MAX_LENGTH = 300          # characters
 MAX_NODES = 160           # ast nodes
@@ -32,6 +32,8 @@ MAX_LITERAL = 1e15        # |number| typed
 MAX_CONSTANT = 1e100      # |constant subexpression|
 MAX_EXPONENT = 100        # |constant power|
 MAX_VARIABLE_POWERS = 4   # powers with a variable exponent, such as x^x
+MAX_ROOT_DENOMINATOR = 1000  # x^(p/q) with a larger q is kept as a float power
+MAX_EXACT_BITS = 2048     # numerator and denominator of an exact fraction (about 600 digits each)
 
 VARIABLES = ("x", "y", "z") + tuple(f"x{i}" for i in range(1, 10))
 CONSTANTS = {"pi": sp.pi, "e": sp.E}
@@ -61,8 +63,9 @@ class _Lattice:
     def _name(self) -> str:
         return "max" if self.numeric is sp.Max else "min"
 
-    def _latex(self, printer) -> str:
-        return rf"\{self._name}\left(" + ", ".join(printer._print(a) for a in self.args) + r"\right)"
+    def _latex(self, printer, exp: str | None = None) -> str:
+        tex = rf"\{self._name}\left(" + ", ".join(printer._print(a) for a in self.args) + r"\right)"
+        return tex if exp is None else rf"{tex}^{{{exp}}}"
 
     def _sympystr(self, printer) -> str:
         return f"{self._name}(" + ", ".join(printer._print(a) for a in self.args) + ")"
@@ -133,6 +136,8 @@ _CHAR_ADVICE = {
     ":": "type a single expression",
     "@": "the @ operator is not supported",
     "\\": "backslashes are not allowed; type plain math such as sqrt(x)",
+    "。": "this full stop is not a decimal point: type '.' as in 0.5, or remove it",
+    "、": "this comma is not allowed: commas only separate the arguments of max(…) and min(…)",
 }
 _TOKEN = re.compile(
     r"(?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)|(?P<name>[A-Za-z][A-Za-z0-9]*)|(?P<op>\*\*|[-+*/^(),])|(?P<space>\s+)"
@@ -155,7 +160,7 @@ class FormulaError(ValueError):
 
 @dataclass(frozen=True)
 class _Token:
-    kind: str   # "num", "name", "func", "op"
+    kind: str   # "num", "name", "func", "op", "implicit" (a * the person did not type)
     text: str
     pos: int    # column in the text the person typed
 
@@ -182,12 +187,14 @@ def _normalise(text: str) -> list[tuple[str, int]]:
     return out
 
 
-def _check_alphabet(chars: list[tuple[str, int]]) -> None:
+def _check_alphabet(chars: list[tuple[str, int]], text: str) -> None:
+    """Every character in the grammar's alphabet; the sentence names the one typed (＝ read as = is named ＝)."""
     for c, pos in chars:
         if c in _ALPHABET or c in "\t\n\r":
             continue
         advice = _CHAR_ADVICE.get(c, HELP)
-        raise FormulaError(f"The character {c!r} is not allowed: {advice}.", pos)
+        typed = repr(c) if text[pos] == c else f"{text[pos]!r} (read as {c!r})"
+        raise FormulaError(f"The character {typed} is not allowed: {advice}.", pos)
 
 
 def _split_name(name: str) -> list[str] | None:
@@ -266,7 +273,7 @@ def _implicit_products(tokens: list[_Token]) -> list[_Token]:
             if prev.kind == "func" and tok.text != "(":
                 raise FormulaError(f"Write {prev.text}(…) with parentheses, e.g. {prev.text}(x).", tok.pos)
             if ends_operand and starts_operand:
-                out.append(_Token("op", "*", tok.pos))
+                out.append(_Token("implicit", "*", tok.pos))
         out.append(tok)
     if out and out[-1].kind == "func":
         raise FormulaError(f"Write {out[-1].text}(…) with parentheses, e.g. {out[-1].text}(x).", out[-1].pos)
@@ -323,14 +330,27 @@ class _Builder:
         if handler is None:
             raise FormulaError(f"This is not allowed in a formula: {HELP}.", self.col(node))
         expr = handler(node, depth + 1)
+        self.check_numbers(expr, node)
         if not expr.free_symbols:
             self.check_constant(expr, node)
         return expr
 
+    def check_numbers(self, expr: sp.Expr, node: ast.AST) -> None:
+        """Exact numbers in this node (a coefficient such as the 1e315 of x·1e15·…·1e15 included) fit float64."""
+        col = self.col(node.right if isinstance(node, ast.BinOp) else node)   # the factor that made it too large
+        for a in (expr, *expr.args):
+            if a.is_Rational:
+                _check_exact_bits(max(a.p.bit_length(), a.q.bit_length()), col)
+                if abs(a) > MAX_CONSTANT:
+                    raise FormulaError("This number is too large: keep constants below 1e100.", col)
+
     def check_constant(self, expr: sp.Expr, node: ast.AST) -> None:
         if expr.has(sp.zoo, sp.oo, sp.nan) or expr == -sp.oo:
             raise FormulaError("This part is infinite or undefined (a division by zero or log(0)): change it.", self.col(node))
-        value = complex(sp.N(expr, 17))
+        try:
+            value = complex(sp.N(expr, 17))
+        except (TypeError, ValueError, OverflowError):
+            raise FormulaError("This part is not a real number that float64 can hold: change it.", self.col(node)) from None
         if abs(value.imag) > 1e-12 * max(1.0, abs(value.real)):
             raise FormulaError("This part is not a real number (e.g. sqrt or log of a negative number): change it.", self.col(node))
         if not math.isfinite(value.real) or abs(value.real) > MAX_CONSTANT:
@@ -384,6 +404,8 @@ class _Builder:
         raise FormulaError(f"This operator is not allowed: {HELP}.", self.col(node))
 
     def power(self, base: sp.Expr, exponent: sp.Expr, node: ast.BinOp) -> sp.Expr:
+        if exponent.free_symbols and not base.free_symbols:
+            _check_constant_base(base, self.col(node))
         if exponent.free_symbols:
             self.variable_powers += 1
             if self.variable_powers > MAX_VARIABLE_POWERS:
@@ -395,12 +417,19 @@ class _Builder:
         exp_value = float(sp.N(exponent))
         if abs(exp_value) > MAX_EXPONENT:
             raise FormulaError(f"This power is too large: keep exponents between -{MAX_EXPONENT} and {MAX_EXPONENT}.", self.col(node.right))
+        if base.is_Rational and exponent.is_Integer:  # predict the digits before sympy computes them
+            _check_exact_bits(abs(int(exponent)) * max(base.p.bit_length(), base.q.bit_length()), self.col(node))
+        if not base.free_symbols and base.is_negative and not exponent.is_integer:
+            raise FormulaError("A negative number to a fractional power is not a real number: change the base or "
+                               "the power.", self.col(node))
         if not base.free_symbols:
             base_value = abs(complex(sp.N(base)))
             if base_value == 0 and exp_value < 0:
                 raise FormulaError("Division by zero: 0 to a negative power.", self.col(node))
             if base_value > 0 and abs(exp_value * math.log10(base_value)) > 100:
                 raise FormulaError("This power is too large: keep constants below 1e100.", self.col(node))
+        if exponent.is_Rational and exponent.q > MAX_ROOT_DENOMINATOR:
+            exponent = sp.Float(exponent, 17)  # x^(10000001/10000000), 3^(1/10^9): exact roots of that order never finish
         result = base**exponent
         if result.is_Pow and result.exp.is_number and abs(float(result.exp)) > MAX_EXPONENT:  # (x^99)^99 = x^9801
             raise FormulaError(f"This power is too large: keep exponents between -{MAX_EXPONENT} and {MAX_EXPONENT}.",
@@ -424,6 +453,23 @@ class _Builder:
         return builder(*args)
 
 
+def _check_exact_bits(bits: int, col: int | None) -> None:
+    """An exact fraction whose numerator and denominator have `bits` bits fits MAX_EXACT_BITS (sympy stays instant)."""
+    if bits > MAX_EXACT_BITS:
+        raise FormulaError(f"This number has too many exact digits (more than {int(MAX_EXACT_BITS * 0.30103)}): "
+                           "use a smaller power or fewer decimals.", col)
+
+
+def _check_constant_base(base: sp.Expr, col: int | None) -> None:
+    """b^x needs b > 0: 0^x and (−1)^x are not real functions of x."""
+    if base.is_zero:
+        raise FormulaError("0 to a variable power (0^x) is 0 for x > 0 and undefined otherwise: "
+                           "use 0, or a positive base such as 2^x.", col)
+    if not base.is_positive:
+        raise FormulaError("A negative base to a variable power, such as (−1)^x, is not a real number for most x: "
+                           "use a positive base such as 2^x.", col)
+
+
 def _syntax_error(err: SyntaxError, cols: list[int], tokens: list[_Token]) -> FormulaError:
     offset = (err.offset or 1) - 1
     pos = cols[min(offset, len(cols) - 1)] if cols else None
@@ -437,6 +483,16 @@ def _syntax_error(err: SyntaxError, cols: list[int], tokens: list[_Token]) -> Fo
     return FormulaError("Something is missing or misplaced here: check the operators and parentheses.", pos)
 
 
+def _top_level_comma(tokens: list[_Token]) -> _Token:
+    """The first comma outside every parenthesis."""
+    depth = 0
+    for tok in tokens:
+        depth += (tok.text == "(") - (tok.text == ")")
+        if tok.text == "," and depth == 0:
+            return tok
+    raise AssertionError("a tuple without a top-level comma")
+
+
 def _count_nodes(tree: ast.AST) -> int:
     return sum(1 for _ in ast.walk(tree))
 
@@ -448,7 +504,7 @@ def build_expr(text: str) -> sp.Expr:
     if len(text) > MAX_LENGTH:
         raise FormulaError(f"The formula is too long: use at most {MAX_LENGTH} characters.", MAX_LENGTH)
     chars = _normalise(text)
-    _check_alphabet(chars)
+    _check_alphabet(chars, text)
     tokens = _implicit_products(_tokenise(chars))
     if not tokens:
         raise FormulaError("Type a formula, for example (x^2+y-11)^2+(x+y^2-7)^2.")
@@ -460,10 +516,19 @@ def build_expr(text: str) -> sp.Expr:
         raise _syntax_error(err, cols, tokens) from None
     except (MemoryError, RecursionError):
         raise FormulaError("The formula is nested too deeply: simplify it.") from None
+    if isinstance(tree.body, ast.Tuple):
+        comma = _top_level_comma(tokens)
+        typed = repr(text[comma.pos]) + (" (a full-width comma)" if text[comma.pos] != "," else "")
+        raise FormulaError(f"Commas only separate the arguments of max(…) and min(…): remove this {typed}.", comma.pos)
     if _count_nodes(tree) > MAX_NODES:
         raise FormulaError("The formula is too large: split it or simplify it.")
-    builder = _Builder(cols, numbers)
-    expr = builder.build(tree.body)
+    try:
+        expr = _Builder(cols, numbers).build(tree.body)
+    except FormulaError:
+        raise
+    except (ArithmeticError, ValueError, TypeError, RecursionError, MemoryError) as err:  # sympy's own limits
+        raise FormulaError(f"This formula cannot be worked out exactly ({type(err).__name__}): simplify it, "
+                           "e.g. fewer digits or smaller powers.") from None
     if expr.has(sp.zoo, sp.oo, sp.nan, sp.I):
         raise FormulaError("The formula is not a real-valued function: remove divisions by zero and complex values.")
     if not expr.free_symbols:
@@ -471,16 +536,54 @@ def build_expr(text: str) -> sp.Expr:
     return expr
 
 
+def _operand_text(tok: _Token) -> str:
+    return f"{tok.text}(…)" if tok.kind == "func" else ("(…)" if tok.text == "(" else tok.text)
+
+
+def _division_notes(tokens: list[_Token]) -> list[str]:
+    """a/bc is read as (a/b)·c: a note for every / whose divisor is followed by an implicit product."""
+    notes = []
+    for i, tok in enumerate(tokens[:-3]):
+        divisor, implicit, after = tokens[i + 1:i + 4]
+        if tok.text == "/" and divisor.kind in ("num", "name") and implicit.kind == "implicit":
+            b, c = divisor.text, _operand_text(after)
+            notes.append(f"/{b}{c} is read as (…/{b})·{c}: the / divides only by {b}. "
+                         f"Type /({b}{c}) to divide by the product.")
+    return notes
+
+
+def reading_notes(text: str) -> tuple[str, ...]:
+    """One-line "read as …" notes where an implicit product or a name reads two ways (text must parse)."""
+    tokens = _implicit_products(_tokenise(_normalise(text)))
+    notes = _division_notes(tokens)
+    names = {t.text for t in tokens if t.kind == "name"}
+    indexed = sorted(names & set(VARIABLES[3:]))
+    if indexed and names & {"x", "y", "z"}:
+        subscripts = ", ".join(f"{v} is the variable {v[0]}{chr(0x2080 + int(v[1:]))}" for v in indexed)
+        notes.append(f"{subscripts}, not a product with a number: type 2x or x*2 for that.")
+    return tuple(notes)
+
+
 # ---------------------------------------------------------------- the compiled formula
 
 @dataclass(frozen=True, eq=False)
 class Formula:
-    """A parsed formula f(x, y, …): exact derivatives and float64 callables."""
+    """A parsed formula f(x, y, …): exact derivatives and float64 callables.
+
+    parse() fills the optional fields from a worker's Analysis (derivatives, LaTeX and generated code done
+    once, under budgets); a Formula built by hand computes them here on first use."""
 
     text: str
     expr: sp.Expr
     symbols: tuple[sp.Symbol, ...]
     gradient_exprs: tuple[sp.Expr, ...] = field(repr=False)
+    second_partial_exprs: tuple[tuple[sp.Expr, ...], ...] | None = field(default=None, repr=False)
+    latex_text: str | None = field(default=None, repr=False)
+    gradient_latex_texts: tuple[str, ...] | None = field(default=None, repr=False)
+    second_latex_texts: tuple[tuple[str, ...], ...] | None = field(default=None, repr=False)
+    sources: dict = field(default_factory=dict, repr=False)
+    notes: tuple[str, ...] = ()
+    mixed_identical: tuple[tuple[bool | None, ...], ...] | None = field(default=None, repr=False)
 
     @property
     def variables(self) -> tuple[str, ...]:
@@ -492,11 +595,33 @@ class Formula:
 
     def latex(self) -> str:
         """LaTeX of f, rendered from the same sympy tree the numbers come from."""
-        return sp.latex(self.expr)
+        return self.latex_text if self.latex_text is not None else sp.latex(self.expr)
+
+    def gradient_latex(self) -> tuple[str, ...]:
+        """LaTeX of each ∂f/∂x_i (printed once, in the worker, for a parsed formula)."""
+        if self.gradient_latex_texts is not None:
+            return self.gradient_latex_texts
+        return tuple(sp.latex(d) for d in self.gradient_exprs)
+
+    def second_latex(self, i: int, j: int) -> str:
+        """LaTeX of ∂/∂x_j (∂f/∂x_i)."""
+        if self.second_latex_texts is not None:
+            return self.second_latex_texts[i][j]
+        return sp.latex(self.second_partials[i][j])
+
+    @cached_property
+    def second_partials(self) -> tuple[tuple[sp.Expr, ...], ...]:
+        """M_ij = ∂/∂x_j (∂f/∂x_i), both orders differentiated (they differ where f_xy ≠ f_yx)."""
+        if self.second_partial_exprs is not None:
+            return self.second_partial_exprs
+        return tuple(tuple(sp.diff(d, s) for s in self.symbols) for d in self.gradient_exprs)
 
     @cached_property
     def hessian_exprs(self) -> tuple[tuple[sp.Expr, ...], ...]:
         """H_ij = ∂²f/∂x_i∂x_j (the upper triangle is differentiated, the lower mirrored)."""
+        if self.second_partial_exprs is not None:
+            m = self.second_partial_exprs
+            return tuple(tuple(m[min(i, j)][max(i, j)] for j in range(self.n)) for i in range(self.n))
         n = self.n
         rows = [[sp.S.Zero] * n for _ in range(n)]
         for i in range(n):
@@ -512,17 +637,29 @@ class Formula:
         return typed_tape(self.text, self.symbols)
 
     def compile(self, exprs, backend: str):
-        """One callable of the coordinates returning a list, one value per expression."""
-        return compile_exprs(list(exprs), self.symbols, backend)
+        """One callable of the coordinates returning a list, one value per expression (code made once, by parse)."""
+        exprs = tuple(exprs)
+        source = self.sources.get(exprs)
+        if source is None:
+            return compile_exprs(list(exprs), self.symbols, backend)
+        return load_source(source, backend)
 
     @cached_property
     def _numpy(self):
-        flat_h = [e for row in self.hessian_exprs for e in row]
-        return (
-            self.compile([self.expr], "numpy"),
-            self.compile(self.gradient_exprs, "numpy"),
-            self.compile(flat_h, "numpy"),
-        )
+        return self.compile([self.expr], "numpy"), self.compile(self.gradient_exprs, "numpy"), self._hessian_numpy()
+
+    def _hessian_numpy(self):
+        """H as a callable: the upper triangle of the compiled second partials, mirrored (one code for both)."""
+        n = self.n
+        if self.second_partial_exprs is None:
+            return self.compile([e for row in self.hessian_exprs for e in row], "numpy")
+        second = self.compile([e for row in self.second_partial_exprs for e in row], "numpy")
+        upper = [min(i, j) * n + max(i, j) for i in range(n) for j in range(n)]
+
+        def hessian(*coords):
+            m = second(*coords)
+            return [m[k] for k in upper]
+        return hessian
 
     @cached_property
     def _torch(self):
@@ -570,8 +707,13 @@ class Formula:
 
 
 def parse(text: str) -> Formula:
-    """Parse a formula typed by a person; FormulaError says what to change."""
-    expr = build_expr(text)
-    symbols = tuple(sorted(expr.free_symbols, key=lambda s: VARIABLES.index(s.name)))
-    gradient = tuple(sp.diff(expr, s) for s in symbols)
-    return Formula(text=text, expr=expr, symbols=symbols, gradient_exprs=gradient)
+    """Parse a formula typed by a person; FormulaError says what to change.
+
+    The symbolic work (derivatives, LaTeX, code) runs in a worker process with a time and memory budget
+    (gradcore.symbolic), so no formula can keep this process busy."""
+    from gradcore.symbolic import symbolic_work
+
+    a = symbolic_work(text)
+    return Formula(text=text, expr=a.expr, symbols=a.symbols, gradient_exprs=a.gradient, second_partial_exprs=a.second,
+                   latex_text=a.latex, gradient_latex_texts=a.gradient_latex, second_latex_texts=a.second_latex,
+                   sources=a.sources, notes=a.notes, mixed_identical=a.identical)

@@ -18,14 +18,14 @@ from gradcore.critical import EXACT_RTOL, classify_at, stationarity
 from gradcore.directional import Slice, directional_slice
 from gradcore.formula import Formula
 from gradcore.limits import KINK_RTOL, one_sided
+from gradcore.symbolic import same_expression
 
 SYMMETRY_RTOL = 1e-9    # f_xy(P) vs f_yx(P): both exact up to float64 rounding
 
 
-@lru_cache(maxsize=128)
 def second_partial_exprs(formula: Formula) -> tuple[tuple[sp.Expr, ...], ...]:
-    """M[i][j] = ∂/∂x_j (∂f/∂x_i), each entry differentiated in its own order."""
-    return tuple(tuple(sp.diff(d, s) for s in formula.symbols) for d in formula.gradient_exprs)
+    """M[i][j] = ∂/∂x_j (∂f/∂x_i), each entry differentiated in its own order (by parse, in its worker)."""
+    return formula.second_partials
 
 
 @lru_cache(maxsize=128)
@@ -64,7 +64,7 @@ class MixedPair:
     j: int
     expr_ij: sp.Expr
     expr_ji: sp.Expr
-    identical: bool     # the two sympy expressions are the same after simplification
+    identical: bool | None  # the two sympy expressions are the same after simplification (None: too large to decide)
     sympy_ij: float
     sympy_ji: float
     torch_ij: float
@@ -77,20 +77,13 @@ class MixedPair:
         return bool(np.isfinite(a) and np.isfinite(b) and abs(a - b) <= SYMMETRY_RTOL * max(1.0, abs(a), abs(b)))
 
 
-def _same(a: sp.Expr, b: sp.Expr) -> bool:
-    """a = b as expressions: identical trees, or a − b cancels (expand, then a bounded simplify)."""
-    if a == b:
-        return True
-    diff = sp.expand(a - b)
-    if diff == 0:
-        return True
-    return sp.count_ops(diff) <= 200 and sp.simplify(diff) == 0
-
-
 @lru_cache(maxsize=128)
-def _identical_pairs(formula: Formula) -> tuple[tuple[bool, ...], ...]:
+def _identical_pairs(formula: Formula) -> tuple[tuple[bool | None, ...], ...]:
+    """f_{x_i x_j} and f_{x_j x_i} the same expression; parse decided it within a budget (None: undecided)."""
+    if formula.mixed_identical is not None:
+        return formula.mixed_identical
     m = second_partial_exprs(formula)
-    return tuple(tuple(_same(m[i][j], m[j][i]) for j in range(formula.n)) for i in range(formula.n))
+    return tuple(tuple(same_expression(m[i][j], m[j][i]) for j in range(formula.n)) for i in range(formula.n))
 
 
 @dataclass(frozen=True, eq=False)

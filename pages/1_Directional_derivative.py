@@ -14,7 +14,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import streamlit as st
-import sympy as sp
 
 from gradcore.directional import (
     LIMIT_STEPS,
@@ -171,7 +170,7 @@ else:
 
 error_column = "|quotient − ∇f·u|" if d.differentiable else "|quotient − one-sided limit|"
 st.subheader("D_u f three ways")
-st.latex(rf"\nabla f = {pmatrix(sp.latex(e) for e in f.gradient_exprs)}")
+st.latex(rf"\nabla f = {pmatrix(f.gradient_latex())}")
 ways, proof = st.columns(2, gap="large")
 with ways:
     st.markdown(f"**sympy**, ∇f(P) · u: `{num(d.sympy, 12)}`  \n"

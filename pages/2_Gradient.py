@@ -109,7 +109,7 @@ with readout:
 
 for i, s in enumerate(f.symbols):
     at_p = (rf"\text{{ does not exist ({sides_text(missing[i])})}}" if i in missing else rf" = {tex(grad[i])}")
-    st.latex(rf"{partial_name(f, i)} = \frac{{\partial f}}{{\partial {latex(s)}}} = {latex(f.gradient_exprs[i])}"
+    st.latex(rf"{partial_name(f, i)} = \frac{{\partial f}}{{\partial {latex(s)}}} = {f.gradient_latex()[i]}"
              rf" \quad\Rightarrow\quad {partial_name(f, i)}(P){at_p}")
 
 st.subheader("Partial derivatives are slopes")
@@ -154,7 +154,7 @@ with symbolic:
     places = st.columns(3) if f.n > 2 else [st.container()]     # three or more variables: a grid, row i, column j
     for i in range(f.n):
         for j in range(f.n):
-            places[j % len(places)].latex(rf"{partial_name(f, i, j)} = {latex(so.exprs[i][j])} = {tex(so.sympy[i, j])}")
+            places[j % len(places)].latex(rf"{partial_name(f, i, j)} = {f.second_latex(i, j)} = {tex(so.sympy[i, j])}")
 with numeric:
     rows = [(i, j) for i in range(f.n) for j in range(f.n)]
     st.dataframe(pd.DataFrame({
@@ -178,7 +178,8 @@ elif kinks and so.pairs:
                 "move P off the kink.")
 for pair in so.pairs if np.isfinite(value) and not kinks else ():
     a, b = partial_text(f, pair.i, pair.j), partial_text(f, pair.j, pair.i)
-    same = "the same expression" if pair.identical else "different expressions"
+    same = {True: "the same expression", False: "different expressions"}.get(
+        pair.identical, "expressions too large to compare in the time allowed")
     if pair.equal_at_point:
         st.success(f"{a}(P) = {num(pair.sympy_ij, 12)} and {b}(P) = {num(pair.sympy_ji, 12)}: equal "
                    f"(torch: {num(pair.torch_ij, 12)} and {num(pair.torch_ji, 12)}); sympy finds {same}.", icon=":material/check_circle:")

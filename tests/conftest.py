@@ -15,3 +15,12 @@ def clean_caches():
     yield
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def symbolic_worker():
+    """Start gradcore.budget's forkserver once, before the first test: its start (importing sympy and working one
+    formula through, a few seconds) is not the time of whichever test happens to parse first."""
+    from gradcore.budget import warm_up
+
+    warm_up()

@@ -9,8 +9,10 @@ from pathlib import Path
 import streamlit as st
 
 from gradcore import Formula, FormulaError, parse
+from gradcore.budget import warm_up
 from gradcore.formula import MAX_LENGTH
 from gradcore.presets import DEFAULT, PRESETS, Preset, find_preset
+from gradcore.symbolic import OverBudget
 from ui.state import keep, restore_after_page_switch
 
 # Widget keys (they are URL parameters or session keys; keep them stable):
@@ -28,6 +30,9 @@ _CSS = """<style>
 [data-testid="stMainBlockContainer"] {padding: 3rem 2.5rem 2rem 2.5rem;}
 [data-testid="stSidebarUserContent"] {padding-top: 1rem;}
 </style>"""
+
+
+warm_up()   # start the symbolic worker's forkserver with the server, not on the first formula typed
 
 
 def page_label(path: Path) -> str:
@@ -60,12 +65,23 @@ class Selection:
     error: FormulaError | None
 
 
-@st.cache_resource(max_entries=128, show_spinner=False)
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _parse_once(text: str) -> Formula | FormulaError:
+    """parse() once per formula text, shared by every session: the Formula (read-only) or its error sentence."""
+    try:
+        return parse(text)
+    except OverBudget:   # a busy machine may finish it next time: not remembered
+        raise
+    except FormulaError as err:
+        return err
+
+
 def load_formula(text: str) -> Formula:
-    """parse() once per formula text, shared by every session (a Formula is read-only)."""
-    formula = parse(text)
-    formula.hessian_exprs  # noqa: B018 - differentiate once, here, not on the first slider move
-    return formula
+    """The Formula of `text` (parsed once, in a worker with a budget), or FormulaError."""
+    found = _parse_once(text)
+    if isinstance(found, FormulaError):
+        raise found
+    return found
 
 
 def _apply_preset() -> None:
@@ -105,6 +121,12 @@ def _try_parse(text: str) -> tuple[Formula | None, FormulaError | None]:
         return None, err
 
 
+def _last_good() -> Formula:
+    """The last formula that worked in this session, else the default preset."""
+    formula, _ = _try_parse(st.session_state.get(_LAST_GOOD, PRESETS[DEFAULT].formula))
+    return formula if formula is not None else load_formula(PRESETS[DEFAULT].formula)
+
+
 def show_error(text: str, err: FormulaError) -> None:
     """The error sentence, and the text with a caret under the column it refers to."""
     st.error(f"**This formula cannot be used:** {err}", icon="✏️")
@@ -135,9 +157,11 @@ def formula_sidebar() -> Selection:
         formula, error = _try_parse(text or "")
         if error is None:
             st.session_state[_LAST_GOOD] = text
+            for note in formula.notes:
+                st.caption(f"Read as: {note}")
         else:
             show_error(text or "", error)
-            formula, _ = _try_parse(st.session_state.get(_LAST_GOOD, PRESETS[DEFAULT].formula))
+            formula = _last_good()
             st.caption(f"Still showing the last formula that worked: `{formula.text}`")
         keep(KEY_XRANGE, st.slider("x range", -RANGE_LIMIT, RANGE_LIMIT, key=KEY_XRANGE, step=0.5))
         if formula.n >= 2:

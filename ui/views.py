@@ -22,8 +22,8 @@ def function_signature(formula: Formula) -> str:
 def show_formula_latex(formula: Formula) -> None:
     """f and every partial derivative, rendered from the sympy trees, in one aligned block."""
     lines = [rf"{function_signature(formula)} &= {formula.latex()}"]
-    for sym, d in zip(formula.symbols, formula.gradient_exprs, strict=True):
-        lines.append(rf"\frac{{\partial f}}{{\partial {sp.latex(sym)}}} &= {sp.latex(d)}")
+    for sym, d in zip(formula.symbols, formula.gradient_latex(), strict=True):
+        lines.append(rf"\frac{{\partial f}}{{\partial {sp.latex(sym)}}} &= {d}")
     st.latex(r"\begin{aligned}" + r" \\[4pt] ".join(lines) + r"\end{aligned}")
 
 
