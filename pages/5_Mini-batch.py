@@ -25,6 +25,7 @@ from gradcore.minibatch_figures import (
     view_box,
 )
 from ui.sidebar import formula_sidebar
+from ui.text import plain, plain_with_code
 
 st.set_page_config(page_title="Mini-batch · Gradient Lab", page_icon="∇", layout="wide")
 
@@ -94,7 +95,7 @@ def data_controls(model: str) -> tuple[tuple, str | None]:
                 load_data(source)
                 return source, None
             except mb.DataError as err:
-                problem = f"**{upload.name} cannot be used.** {err}"
+                problem = f"**{plain(upload.name)} cannot be used.** {plain_with_code(str(err))}"
         st.caption("Until a file is usable the page shows the synthetic data below.")
     with st.expander("Synthetic data: N, w*, b*, noise, seed"):
         n = st.slider("N (examples)", 20, mb.MAX_ROWS, 200, step=10, key="mb_n", persist_state=KEEP)
@@ -178,7 +179,7 @@ with picture:
     st.plotly_chart(trajectory_figure(ws, bs, Z, comparison,
                                       f"Paths of (w, b) on the loss surface · {settings['optimizer']}, lr = {settings['lr']:g}, "
                                       f"{settings['epochs']} epochs"), key="mb_fig_paths")
-    st.caption(f"Data: {data.source}. Full batch takes {comparison.full.steps} smooth steps, the mini-batch run "
+    st.caption(f"Data: {plain(data.source)}. Full batch takes {comparison.full.steps} smooth steps, the mini-batch run "
                f"{mini.steps:,} wobbling ones, B = 1 {comparison.sgd.steps:,} zig-zagging ones: the same number of epochs.")
     for run in comparison.distinct_runs:
         if run.diverged:
