@@ -5,6 +5,13 @@ from __future__ import annotations
 import pytest
 
 
+def pytest_configure(config):
+    """The deployed app hides exception details (.streamlit/config.toml); a failing AppTest should print them."""
+    from streamlit import config as st_config
+
+    st_config.set_option("client.showErrorDetails", "full")
+
+
 @pytest.fixture
 def clean_caches():
     """st.cache_data/st.cache_resource survive between AppTest instances in one process: start empty."""
