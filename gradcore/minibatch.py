@@ -22,6 +22,7 @@ MAX_ROWS = 1000         # rows of an uploaded CSV (and the largest synthetic N)
 MAX_BYTES = 1_000_000   # size of an uploaded CSV
 MAX_ABS = 1e6           # |x|, |y| in an uploaded CSV
 BLOWUP = 1e6            # |w| or |b| beyond this counts as diverged
+PROGRESS_STEPS = 100    # optimizer steps between calls of train()'s progress callback
 LISTED = 5              # column names a message lists before "and N more"
 
 # ---------------------------------------------------------------- registries
@@ -383,8 +384,11 @@ def _wb(net: nn.Linear) -> torch.Tensor:
 
 
 def train(data: Data, model: str = "linear", batch_size: int = 16, lr: float = 0.05, epochs: int = 20,
-          optimizer: str = "SGD", seed: int = 0, start: Sequence[float] = (0.0, 0.0), label: str = "") -> Run:
-    """Mini-batch gradient descent: for each epoch, for each shuffled batch: zero_grad, loss, backward, step."""
+          optimizer: str = "SGD", seed: int = 0, start: Sequence[float] = (0.0, 0.0), label: str = "",
+          callback: Callable[[int, int], None] | None = None) -> Run:
+    """Mini-batch gradient descent: for each epoch, for each shuffled batch: zero_grad, loss, backward, step.
+
+    callback(step, steps) every PROGRESS_STEPS steps (a progress bar, or a stop when the page's session ends)."""
     net, loss_fn = make_net(start), MODELS[model].make_loss()
     opt, loader = OPTIMIZERS[optimizer].make(net.parameters(), lr), make_loader(data, batch_size, seed)
     trail, sizes, ends, diverged = [_wb(net)], [0], [0], False
@@ -396,6 +400,8 @@ def train(data: Data, model: str = "linear", batch_size: int = 16, lr: float = 0
                 opt.step()
                 trail.append(_wb(net))
                 sizes.append(len(xb))
+                if callback is not None and (len(sizes) - 1) % PROGRESS_STEPS == 0:
+                    callback(len(sizes) - 1, epochs * len(loader))
             ends.append(len(trail) - 1)
             if not bool(torch.isfinite(trail[-1]).all()) or float(trail[-1].abs().max()) > BLOWUP:
                 diverged = True

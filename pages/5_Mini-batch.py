@@ -24,6 +24,7 @@ from gradcore.minibatch_figures import (
     trajectory_figure,
     view_box,
 )
+from ui.interrupt import stop_if_replaced
 from ui.sidebar import formula_sidebar
 from ui.text import plain, plain_with_code
 
@@ -46,7 +47,8 @@ def load_data(source: tuple) -> mb.Data:
 def cached_train(source: tuple, batch_size: int, lr: float, epochs: int, optimizer: str, seed: int, start: tuple,
                  label: str) -> mb.Run:
     """One run, keyed on plain values: a new batch size retrains only the mini-batch run."""
-    return mb.train(load_data(source), source[1], batch_size, lr, epochs, optimizer, seed, start, label)
+    return mb.train(load_data(source), source[1], batch_size, lr, epochs, optimizer, seed, start, label,
+                    callback=stop_if_replaced)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

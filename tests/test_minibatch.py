@@ -292,3 +292,17 @@ def test_gradcore_minibatch_does_not_import_streamlit():
     code = "import sys, gradcore.minibatch, gradcore.minibatch_figures; assert 'streamlit' not in sys.modules"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
+
+
+def test_train_reports_progress_and_a_callback_can_stop_it(line_data):
+    """callback(step, steps) every PROGRESS_STEPS steps; the run is the same with it; an exception from it ends the run."""
+    calls = []
+    run = mb.train(line_data, "linear", 1, 0.01, 2, "SGD", callback=lambda done, total: calls.append((done, total)))
+    steps = 2 * line_data.n
+    assert calls == [(k * mb.PROGRESS_STEPS, steps) for k in range(1, steps // mb.PROGRESS_STEPS + 1)]
+    np.testing.assert_array_equal(run.params, mb.train(line_data, "linear", 1, 0.01, 2, "SGD").params)
+
+    def stop(done, total):
+        raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt):
+        mb.train(line_data, "linear", 1, 0.01, 1000, "SGD", callback=stop)
