@@ -24,6 +24,7 @@ from gradcore.minibatch_figures import (
     trajectory_figure,
     view_box,
 )
+from ui.cache import TRAINING_RUNS_BYTES, bytes_cache
 from ui.interrupt import stop_if_replaced
 from ui.sidebar import formula_sidebar
 from ui.text import plain, plain_with_code
@@ -43,7 +44,7 @@ def load_data(source: tuple) -> mb.Data:
     return mb.synthetic(*source[1:])
 
 
-@st.cache_data(max_entries=48, show_spinner="Training with torch…")
+@bytes_cache(TRAINING_RUNS_BYTES, show_spinner="Training with torch…")
 def cached_train(source: tuple, batch_size: int, lr: float, epochs: int, optimizer: str, seed: int, start: tuple,
                  label: str) -> mb.Run:
     """One run, keyed on plain values: a new batch size retrains only the mini-batch run."""

@@ -17,8 +17,12 @@ def clean_caches():
     """st.cache_data/st.cache_resource survive between AppTest instances in one process: start empty."""
     import streamlit as st
 
+    from ui.cache import clear_all
+
     st.cache_data.clear()
     st.cache_resource.clear()
+    clear_all()
     yield
     st.cache_data.clear()
     st.cache_resource.clear()
+    clear_all()
