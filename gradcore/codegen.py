@@ -2,6 +2,7 @@
 
 The formula is printed from the allow-listed sympy tree (never from the text typed), with torch
 functions for every allowed function; numeric subexpressions such as exp(2) become float literals.
+The text typed appears once, in a comment, on one line and quoted (repr): a newline in ?f= cannot add a line of code.
 """
 
 from __future__ import annotations
@@ -76,6 +77,11 @@ def torch_source(formula: Formula) -> str:
     return TorchPrinter({"full_prec": True}).doprint(formula.expr)
 
 
+def one_line(text: str) -> str:
+    """The text with every run of whitespace (newlines included) as one space: what a generated file may quote."""
+    return " ".join(text.split())
+
+
 def _hyper_args(hyper: Mapping[str, Any], defaults: Mapping[str, Any]) -> str:
     return "".join(f", {name}={value!r}" for name, value in hyper.items() if value != defaults.get(name))
 
@@ -90,7 +96,7 @@ def descent_script(formula: Formula, optimizer: str, x0, lr: float, steps: int, 
     start = ", ".join(repr(float(v)) for v in x0)
     extra = _hyper_args(hyper or {}, defaults or {})
     return (
-        f"# Gradient Lab: gradient descent on f({names}) = {formula.text}\n"
+        f"# Gradient Lab: gradient descent on f({names}), typed as {one_line(formula.text)!r}\n"
         "import torch\n\n\n"
         "def f(p):\n"
         f"{unpack}"

@@ -30,6 +30,7 @@ Progress = Callable[[int, int], None]
 MAX_RECORD_BYTES = 500_000_000     # memory a run may fill with its record
 PYTHON_FLOAT_BYTES = 32            # a float recorded by a single-start run, while it runs (a Python float in a list)
 PROGRESS_CALLS = 100               # about how many times a run calls its progress callback
+PROGRESS_VALUES = 1_000_000        # and at least every this many start-steps (a 40,000-start map: every 25 steps)
 CHUNK_VALUES = 16384               # floats per array when a batch runs in chunks (fits the CPU cache)
 
 
@@ -214,9 +215,9 @@ def _error_reason(err: Exception, verb: str = "became", source: str = "f") -> st
 
 # ---------------------------------------------------------------- one start: Python floats
 
-def _every(steps: int) -> int:
-    """Steps between progress callbacks."""
-    return max(1, -(-steps // PROGRESS_CALLS))
+def _every(steps: int, starts: int = 1) -> int:
+    """Steps between progress callbacks: a callback may stop the run (a closed tab), so a big batch calls it often."""
+    return max(1, min(-(-steps // PROGRESS_CALLS), PROGRESS_VALUES // starts))
 
 
 def _single_gradient(formula: Any, dtype: str) -> Callable:
@@ -407,7 +408,7 @@ def _run_batch(formula: Any, rule: Rule, x0: np.ndarray, steps: int, every: int,
     size = max(1, CHUNK_VALUES // x0.shape[1])
     chunks = [_Chunk(x0, slice(i, i + size), rule) for i in range(0, x0.shape[0], size)]
     rec = _Record(_recorded_rows(steps, every), x0.shape, rule.state_names)
-    stop, tick = None, _every(steps)
+    stop, tick = None, _every(steps, x0.shape[0])
     with np.errstate(all="ignore"):
         for t in range(steps + 1):
             for chunk in chunks:

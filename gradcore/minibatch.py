@@ -22,6 +22,8 @@ MAX_ROWS = 1000         # rows of an uploaded CSV (and the largest synthetic N)
 MAX_BYTES = 1_000_000   # size of an uploaded CSV
 MAX_ABS = 1e6           # |x|, |y| in an uploaded CSV
 BLOWUP = 1e6            # |w| or |b| beyond this counts as diverged
+PROGRESS_STEPS = 100    # optimizer steps between calls of train()'s progress callback
+LISTED = 5              # column names a message lists before "and N more"
 
 # ---------------------------------------------------------------- registries
 
@@ -142,16 +144,27 @@ def _columns(header: list[str]) -> tuple[int, int]:
         return names.index("x"), names.index("y")
     if len(names) == 2:
         return 0, 1
-    shown = ", ".join(f"“{h.strip()}”" for h in header) or "none"
+    shown = _listed([h.strip() for h in header]) or "none"
     if len(names) < 2:
         raise DataError(f"Found one column ({shown}); the file needs two: x (the input) and y (the target), "
                         "separated by commas, e.g. a first line `x,y`.")
-    raise DataError(f"Found {len(names)} columns ({shown}): name the input column `x` and the target column `y` "
+    raise DataError(f"Found {len(names):,} columns ({shown}): name the input column `x` and the target column `y` "
                     "in the first line, or keep only two columns.")
 
 
+def _shown(cell: str, most: int = 20) -> str:
+    """A cell for a message: at most `most` characters."""
+    return cell if len(cell) <= most else cell[:most - 3] + "…"
+
+
+def _listed(names: Sequence[str], most: int = LISTED) -> str:
+    """The first `most` names, quoted and shortened, and how many more there are: a message stays a sentence."""
+    shown = ", ".join(f"“{_shown(n)}”" for n in names[:most])
+    return shown + (f" and {len(names) - most:,} more" if len(names) > most else "")
+
+
 def _cell_error(line: int, name: str, cell: str, delimiter: str) -> str:
-    shown = cell if len(cell) <= 20 else cell[:17] + "…"
+    shown = _shown(cell)
     if not cell.strip():
         return f"Line {line}: the {name} cell is empty; fill it in or delete the line."
     if delimiter != "," and _is_number(cell.replace(",", ".", 1)):
@@ -195,6 +208,17 @@ def _check_examples(x: np.ndarray, y: np.ndarray, model: str) -> None:
             raise DataError(f"Every y is {y[0]:g}: logistic regression needs examples of both classes (0 and 1).")
 
 
+def _split(line: int, text: str, delimiter: str) -> list[str]:
+    """The cells of one line; DataError for what the csv module refuses (a field over its 131,072-character limit)."""
+    try:
+        return next(csv.reader([text], delimiter=delimiter))
+    except csv.Error as err:
+        if "field larger than field limit" in str(err):
+            raise DataError(f"Line {line} holds one value of {len(text):,} characters (a quote that is never closed, or "
+                            "not a data file?): every cell should be a short number; fix or remove that line.") from None
+        raise DataError(f"Line {line} cannot be read as CSV ({err}): save the file as “CSV UTF-8” from a spreadsheet.") from None
+
+
 def read_csv(raw: bytes, model: str = "linear", name: str = "upload.csv") -> Data:
     """An uploaded CSV of two numeric columns (x, y) as Data; DataError with a sentence saying what to change."""
     if len(raw) > MAX_BYTES:
@@ -205,7 +229,7 @@ def read_csv(raw: bytes, model: str = "linear", name: str = "upload.csv") -> Dat
     if not lines:
         raise DataError("The file is empty: it needs a first line `x,y` and then one line per example, e.g. `0.5,1.2`.")
     delimiter = _delimiter(lines[0][1])
-    rows = [(i, next(csv.reader([line], delimiter=delimiter))) for i, line in lines]
+    rows = [(i, _split(i, line, delimiter)) for i, line in lines]
     has_header = not all(_is_number(c) for c in rows[0][1])
     ix, iy = _columns(rows[0][1] if has_header else ["x", "y"] if len(rows[0][1]) == 2 else rows[0][1])
     body = rows[1:] if has_header else rows
@@ -360,8 +384,11 @@ def _wb(net: nn.Linear) -> torch.Tensor:
 
 
 def train(data: Data, model: str = "linear", batch_size: int = 16, lr: float = 0.05, epochs: int = 20,
-          optimizer: str = "SGD", seed: int = 0, start: Sequence[float] = (0.0, 0.0), label: str = "") -> Run:
-    """Mini-batch gradient descent: for each epoch, for each shuffled batch: zero_grad, loss, backward, step."""
+          optimizer: str = "SGD", seed: int = 0, start: Sequence[float] = (0.0, 0.0), label: str = "",
+          callback: Callable[[int, int], None] | None = None) -> Run:
+    """Mini-batch gradient descent: for each epoch, for each shuffled batch: zero_grad, loss, backward, step.
+
+    callback(step, steps) every PROGRESS_STEPS steps (a progress bar, or a stop when the page's session ends)."""
     net, loss_fn = make_net(start), MODELS[model].make_loss()
     opt, loader = OPTIMIZERS[optimizer].make(net.parameters(), lr), make_loader(data, batch_size, seed)
     trail, sizes, ends, diverged = [_wb(net)], [0], [0], False
@@ -373,6 +400,8 @@ def train(data: Data, model: str = "linear", batch_size: int = 16, lr: float = 0
                 opt.step()
                 trail.append(_wb(net))
                 sizes.append(len(xb))
+                if callback is not None and (len(sizes) - 1) % PROGRESS_STEPS == 0:
+                    callback(len(sizes) - 1, epochs * len(loader))
             ends.append(len(trail) - 1)
             if not bool(torch.isfinite(trail[-1]).all()) or float(trail[-1].abs().max()) > BLOWUP:
                 diverged = True

@@ -24,7 +24,10 @@ from gradcore.minibatch_figures import (
     trajectory_figure,
     view_box,
 )
+from ui.cache import TRAINING_RUNS_BYTES, bytes_cache
+from ui.interrupt import stop_if_replaced
 from ui.sidebar import formula_sidebar
+from ui.text import plain, plain_with_code
 
 st.set_page_config(page_title="Mini-batch · Gradient Lab", page_icon="∇", layout="wide")
 
@@ -41,11 +44,12 @@ def load_data(source: tuple) -> mb.Data:
     return mb.synthetic(*source[1:])
 
 
-@st.cache_data(max_entries=48, show_spinner="Training with torch…")
+@bytes_cache(TRAINING_RUNS_BYTES, show_spinner="Training with torch…")
 def cached_train(source: tuple, batch_size: int, lr: float, epochs: int, optimizer: str, seed: int, start: tuple,
                  label: str) -> mb.Run:
     """One run, keyed on plain values: a new batch size retrains only the mini-batch run."""
-    return mb.train(load_data(source), source[1], batch_size, lr, epochs, optimizer, seed, start, label)
+    return mb.train(load_data(source), source[1], batch_size, lr, epochs, optimizer, seed, start, label,
+                    callback=stop_if_replaced)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -94,7 +98,7 @@ def data_controls(model: str) -> tuple[tuple, str | None]:
                 load_data(source)
                 return source, None
             except mb.DataError as err:
-                problem = f"**{upload.name} cannot be used.** {err}"
+                problem = f"**{plain(upload.name)} cannot be used.** {plain_with_code(str(err))}"
         st.caption("Until a file is usable the page shows the synthetic data below.")
     with st.expander("Synthetic data: N, w*, b*, noise, seed"):
         n = st.slider("N (examples)", 20, mb.MAX_ROWS, 200, step=10, key="mb_n", persist_state=KEEP)
@@ -190,7 +194,7 @@ with picture:
     st.plotly_chart(trajectory_figure(ws, bs, Z, comparison,
                                       f"Paths of (w, b) on the loss surface · {settings['optimizer']}, lr = {settings['lr']:g}, "
                                       f"{settings['epochs']} epochs"), key="mb_fig_paths")
-    st.caption(f"Data: {data.source}. Full batch takes {comparison.full.steps} smooth steps, the mini-batch run "
+    st.caption(f"Data: {plain(data.source)}. Full batch takes {comparison.full.steps} smooth steps, the mini-batch run "
                f"{mini.steps:,} wobbling ones, B = 1 {comparison.sgd.steps:,} zig-zagging ones: the same number of epochs.")
     for run in comparison.distinct_runs:
         if run.diverged:

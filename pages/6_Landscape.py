@@ -31,6 +31,7 @@ from gradcore.landscape_figures import (
 )
 from gradcore.optimizers import NAMES, latex_number
 from gradcore.presets import PRESETS
+from ui.interrupt import stop_if_replaced
 from ui.point import point_sliders
 from ui.sidebar import formula_sidebar, load_formula
 
@@ -74,6 +75,7 @@ def cached_basins(text: str, domain: tuple, optimizer: str, lr: float, momentum:
     last = [0.0]
 
     def progress(t: int, total: int) -> None:
+        stop_if_replaced()          # a closed tab or a newer rerun ends the map here
         if t / total - last[0] >= 0.05 or t == total:
             last[0] = t / total
             bar.progress(last[0], text=f"Running {resolution * resolution:,} starts: step {t} of {total}")

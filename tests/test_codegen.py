@@ -79,3 +79,14 @@ def test_the_script_writes_f_as_typed():
     assert torch_source(parse("(x^2+y-11)^2+(x+y^2-7)^2")) == "(x ** 2 + y - 11) ** 2 + (x + y ** 2 - 7) ** 2"
     assert torch_source(parse("2/x - (y - 3)/4 - -x^2")) == "2 / x - (y - 3) / 4 - -x ** 2"
     assert torch_source(parse("x^-2 + (2x)^3 + 2^x")) == "x ** (-2) + (2 * x) ** 3 + 2 ** x"
+@pytest.mark.parametrize(("text", "clean"), [("x\n+y", "x +y"), ("x\n-1", "x -1"), ("x\r\n-1\t+ y", "x -1 + y")],
+                         ids=["newline-plus-y", "newline-minus-1", "crlf-tab"])
+def test_formula_text_is_one_quoted_comment_line(text, clean):
+    """`/Gradient_descent?f=x%0A%2By`: the newline reached the script, whose second line `+y` failed (`-1` ran).
+    Now the text is one line, quoted, in the comment; the code is the same as for the clean text and built from the tree."""
+    f, g = parse(text), parse(clean)
+    script = descent_script(f, "SGD", (1.0,) * f.n, 0.1, 10)
+    assert script.splitlines()[0] == f"# Gradient Lab: gradient descent on f({', '.join(f.variables)}), typed as {clean!r}"
+    assert script == descent_script(g, "SGD", (1.0,) * g.n, 0.1, 10)
+    assert [line for line in script.splitlines() if line.strip() in ("+y", "-1", "+ y")] == []
+    compile(script, "gradient_descent.py", "exec")     # the clean text's script runs in the tests above

@@ -258,6 +258,26 @@ def test_bad_csv_says_what_to_change(raw, model, message):
     assert isinstance(err.value, ValueError) and "Traceback" not in str(err.value)
 
 
+def test_a_field_over_the_csv_modules_limit_is_a_sentence():
+    """One quoted field of 400 KB: Python's csv refuses fields over 131,072 characters (_csv.Error), the page says which line."""
+    raw = b'x,y\n1,2\n"' + b"a" * 400_000 + b'",3\n2,4\n'
+    with pytest.raises(mb.DataError, match=r"^Line 3 holds one value of 400,004 characters .*fix or remove that line"):
+        mb.read_csv(raw)
+
+
+def test_a_message_lists_the_first_five_column_names_and_a_count():
+    """120,000 columns: the message names five of them, shortened, and counts the rest (it was a 2 MB page)."""
+    header = ",".join(f"c{i}" for i in range(120_000)).encode()
+    with pytest.raises(mb.DataError) as err:
+        mb.read_csv(header + b"\n1,2\n3,4\n")     # 0.7 MB, under the upload limit
+    assert str(err.value).startswith("Found 120,000 columns (“c0”, “c1”, “c2”, “c3”, “c4” and 119,995 more)")
+    assert len(str(err.value)) < 300
+    long_name = b"n" * 100_000
+    with pytest.raises(mb.DataError) as err:
+        mb.read_csv(b"a," + long_name + b",c\n1,2,3\n4,5,6\n")
+    assert "“a”, “nnnnnnnnnnnnnnnnn…”, “c”" in str(err.value) and len(str(err.value)) < 300
+
+
 # ---------------------------------------------------------------- figures and purity
 
 def test_view_box_holds_the_start_the_minimum_and_the_paths(line_data):
@@ -272,3 +292,17 @@ def test_gradcore_minibatch_does_not_import_streamlit():
     code = "import sys, gradcore.minibatch, gradcore.minibatch_figures; assert 'streamlit' not in sys.modules"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
+
+
+def test_train_reports_progress_and_a_callback_can_stop_it(line_data):
+    """callback(step, steps) every PROGRESS_STEPS steps; the run is the same with it; an exception from it ends the run."""
+    calls = []
+    run = mb.train(line_data, "linear", 1, 0.01, 2, "SGD", callback=lambda done, total: calls.append((done, total)))
+    steps = 2 * line_data.n
+    assert calls == [(k * mb.PROGRESS_STEPS, steps) for k in range(1, steps // mb.PROGRESS_STEPS + 1)]
+    np.testing.assert_array_equal(run.params, mb.train(line_data, "linear", 1, 0.01, 2, "SGD").params)
+
+    def stop(done, total):
+        raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt):
+        mb.train(line_data, "linear", 1, 0.01, 1000, "SGD", callback=stop)

@@ -319,7 +319,15 @@ def test_the_pytorch_code_prints_the_log(dtype):
     assert [row[2] for row in printed] == log["f"].tolist()
 
 
-# ---------------------------------------------------------------- speed and payload
+@pytest.mark.parametrize(("url_text", "clean"), [("x\n+y", "x +y"), ("x\n-1", "x -1")], ids=["newline-plus-y", "newline-minus-1"])
+def test_a_newline_in_the_url_never_reaches_the_script(url_text, clean):
+    """/Gradient_descent?f=x%0A%2By: the formula box holds one line, and the script quotes it in its first line only."""
+    at = open_page(PAGE, formula=url_text)
+    assert at.text_input(key="f").value == clean
+    script = at.code[0].value
+    assert script.splitlines()[0].endswith(f"typed as {clean!r}")
+    assert [line for line in script.splitlines() if line.strip() in ("+y", "-1")] == []
+    compile(script, "gradient_descent.py", "exec")
 
 def test_rerun_time_and_payload_at_defaults():
     at = open_page(PAGE)

@@ -138,3 +138,35 @@ def test_settings_survive_a_visit_to_another_page():
     ok(at)
     assert at.select_slider(key="mb_bs").value == 64 and at.radio(key="mb_model").value == "logistic"
     assert "Mini-batch (B = 64)" in paths(at)
+
+
+def upload(at: AppTest, name: str, raw: bytes) -> AppTest:
+    at.radio(key="mb_data").set_value("Upload CSV").run()
+    at.file_uploader(key="mb_csv").set_value((name, raw, "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_a_file_name_is_plain_text_not_markdown():
+    """`[click me](…).csv` was a live link and `![t](…).csv` an image the browser fetched; now every mark is escaped."""
+    name = "![t](http://127.0.0.1:9/pixel.png)[click me](http://127.0.0.1:9/).csv"
+    at = upload(open_page(PAGE), name, b"x,y\n1,2\n2,4.5\n3,6\n")
+    escaped = r"\!\[t\]\(http\:\/\/127\.0\.0\.1\:9\/pixel\.png\)\[click me\]\(http\:\/\/127\.0\.0\.1\:9\/\)\.csv"
+    (caption,) = [c.value for c in at.caption if c.value.startswith("Data:")]
+    assert caption.startswith(rf"Data: {escaped}\, N \= 3. Full")
+    at = upload(open_page(PAGE), name, b"a,b,c\n1,2,3\n4,5,6\n")
+    (error,) = [e.value for e in at.main.error]
+    assert error.startswith(f"**{escaped} cannot be used.** Found 3 columns")
+    assert "`x`" in error          # gradcore's own code spans stay
+
+
+@pytest.mark.parametrize(("raw", "sentence"), [
+    (b'x,y\n1,2\n"' + b"a" * 400_000 + b'",3\n2,4\n', "Line 3 holds one value of 400,004 characters"),
+    (",".join(f"c{i}" for i in range(120_000)).encode() + b"\n1,2\n", "and 119,995 more"),
+], ids=["400-KB-field", "120000-columns"])
+def test_a_hostile_csv_is_a_short_sentence(raw, sentence):
+    """The csv module's field limit and a 120,000-column header: one short st.error, the synthetic data still drawn."""
+    at = upload(open_page(PAGE), "big.csv", raw)
+    (error,) = [e.value for e in at.main.error]
+    assert sentence in error.replace("\\", "") and len(error) < 600
+    assert paths(at)["Full batch (B = 200)"] == 21

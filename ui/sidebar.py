@@ -10,6 +10,7 @@ import streamlit as st
 
 from gradcore import Formula, FormulaError, parse
 from gradcore.budget import warm_up
+from gradcore.codegen import one_line
 from gradcore.formula import MAX_LENGTH
 from gradcore.presets import DEFAULT, PRESETS, Preset, find_preset
 from gradcore.symbolic import OverBudget
@@ -99,7 +100,7 @@ def _init_state() -> None:
         st.session_state[_URL_READ] = True
         from_url = st.query_params.get(KEY_FORMULA)
         if from_url:
-            st.session_state[KEY_FORMULA] = from_url[:MAX_LENGTH]
+            st.session_state[KEY_FORMULA] = one_line(from_url)[:MAX_LENGTH]   # the box holds one line: %0A too
     st.session_state.setdefault(KEY_FORMULA, default.formula)
     st.session_state.setdefault(KEY_XRANGE, default.domain[:2])
     st.session_state.setdefault(KEY_YRANGE, default.domain[2:])
