@@ -1,0 +1,145 @@
+// The browser side of ui/chart.py: one plotly plot per chart key, mounted once and updated with Plotly.react.
+// Loaded once per tab (an ES module), so the parts held and plotly.js itself survive reruns and remounts.
+
+const held = new Map();   // chart key -> Map(part name -> part): the traces, templates and frames this tab holds
+let plotlyLoading = null;
+const SPEEDS = [0.25, 0.5, 1, 2, 4];
+
+function loadPlotly(url) {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!plotlyLoading) {
+    plotlyLoading = new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = new URL(url, document.baseURI).href;
+      script.onload = () => resolve(window.Plotly);
+      script.onerror = () => { plotlyLoading = null; reject(new Error(`plotly.js did not load from ${url}`)); };
+      document.head.appendChild(script);
+    });
+  }
+  return plotlyLoading;
+}
+
+function keep(data) {
+  const mine = held.get(data.key) || new Map();
+  for (const [name, part] of Object.entries(data.parts)) mine.set(name, part);
+  held.set(data.key, mine);
+}
+
+// The figure from the parts held, or the names of the parts missing (the server then sends them all).
+function assemble(data) {
+  const mine = held.get(data.key);
+  const names = [...data.traces, data.template, data.frames].filter(Boolean);
+  const missing = names.filter((n) => !mine.has(n));
+  if (missing.length) return { missing };
+  held.set(data.key, new Map(names.map((n) => [n, mine.get(n)])));   // the server forgets the rest too
+  return {
+    traces: data.traces.map((n) => mine.get(n)),
+    template: data.template && mine.get(data.template),
+    frames: data.frames ? mine.get(data.frames) : [],
+  };
+}
+
+function mount(parent) {
+  let box = parent.querySelector(":scope > .gl-chart");
+  if (box) return box;
+  box = document.createElement("div");
+  box.className = "gl-chart";
+  box.style.width = "100%";
+  box.innerHTML = `<div class="gl-bar" style="display:none;font-size:0.9rem;margin-bottom:2px">
+      <label>Animation speed <select class="gl-speed">${SPEEDS.map((s) => `<option value="${s}"${s === 1 ? " selected" : ""}>${s}×</option>`).join("")}</select></label>
+    </div><div class="gl-plot" style="width:100%"></div>`;
+  parent.appendChild(box);
+  box.plot = box.querySelector(".gl-plot");
+  box.speed = box.querySelector(".gl-speed");
+  box.queue = Promise.resolve();
+  return box;
+}
+
+// Plotly's own animate with redraw false erases contour lines (plotly.js #4491): its Play and Pause buttons are
+// turned into "skip" buttons and the frames are played here with Plotly.restyle on the traces they name.
+function withOwnPlayer(menus) {
+  return (menus || []).map((menu) => ({
+    ...menu,
+    buttons: (menu.buttons || []).map((b) => (b.method === "animate" ? { ...b, method: "skip" } : b)),
+  }));
+}
+
+function frameMs(menus) {
+  for (const menu of menus || []) {
+    for (const b of menu.buttons || []) {
+      const ms = b.method === "animate" && b.args && b.args[1] && b.args[1].frame && b.args[1].frame.duration;
+      if (ms) return ms;
+    }
+  }
+  return 60;
+}
+
+function stop(box) {
+  box.playing = null;
+  clearTimeout(box.timer);
+  box.plot.dataset.playing = "0";
+}
+
+function play(box, Plotly) {
+  stop(box);
+  const frames = box.frames;
+  if (!frames.length) return;
+  const token = {};
+  box.playing = token;
+  box.plot.dataset.playing = "1";
+  let k = 0;
+  const step = async () => {
+    if (box.playing !== token) return;
+    if (k >= frames.length) { stop(box); box.plot.dataset.played = String(Number(box.plot.dataset.played || 0) + 1); return; }
+    const frame = frames[k++];
+    for (const [j, index] of (frame.traces || []).entries()) {
+      const update = Object.fromEntries(Object.entries(frame.data[j]).map(([attr, v]) => [attr, [v]]));
+      await Plotly.restyle(box.plot, update, [index]);
+    }
+    box.plot.dataset.frame = String(k);
+    box.timer = setTimeout(step, box.frameMs / Number(box.speed.value));
+  };
+  step();
+}
+
+function bindEvents(box, Plotly) {
+  if (box.bound) return;
+  box.bound = true;
+  box.plot.on("plotly_click", (event) => {
+    const points = event.points.map((p) => ({ x: p.x, y: p.y, z: p.z, curve_number: p.curveNumber, point_index: p.pointIndex }));
+    box.setTrigger("click", { points });
+  });
+  box.plot.on("plotly_buttonclicked", (event) => {
+    const args = event.button && event.button.args;
+    if (args && args[0] === null) play(box, Plotly);
+    else stop(box);
+  });
+}
+
+async function render(box, data) {
+  if (box.latest !== data) return;                      // a newer figure is queued: draw that one only
+  const figure = assemble(data);
+  if (figure.missing) { box.setTrigger("missing", figure.missing); return; }
+  const Plotly = await loadPlotly(data.plotly_js);
+  if (box.latest !== data) return;                      // a newer figure arrived while plotly.js loaded
+  const layout = { ...data.layout, autosize: true, uirevision: data.layout.uirevision ?? data.key };
+  delete layout.width;
+  if (figure.template) layout.template = figure.template;
+  if (layout.updatemenus) layout.updatemenus = withOwnPlayer(layout.updatemenus);
+  box.plot.style.height = `${layout.height || 450}px`;
+  stop(box);
+  box.frames = figure.frames;
+  box.frameMs = frameMs(data.layout.updatemenus);
+  box.querySelector(".gl-bar").style.display = figure.frames.length ? "" : "none";
+  await Plotly.react(box.plot, figure.traces, layout, { responsive: true, displaylogo: false, ...data.config });
+  bindEvents(box, Plotly);
+  box.plot.dataset.renders = String(Number(box.plot.dataset.renders || 0) + 1);
+}
+
+export function draw(component) {
+  const box = mount(component.parentElement);
+  box.setTrigger = component.setTriggerValue;
+  box.latest = component.data;
+  keep(component.data);
+  box.queue = box.queue.then(() => render(box, component.data)).catch((e) => console.error("chart", e));
+}
