@@ -162,7 +162,10 @@ async function render(box, data) {
   const Plotly = await loadPlotly(data.plotly_js);
   if (box.latest !== data) return;                      // a newer figure arrived while plotly.js loaded
   const layout = { ...data.layout, autosize: true, uirevision: data.layout.uirevision ?? data.key };
-  delete layout.width;
+  delete layout.width;                                   // the chart takes the width its column gives it
+  for (const name of ["xaxis", "yaxis", ...Object.keys(layout).filter((k) => /^[xy]axis\d+$/.test(k))]) {
+    layout[name] = { automargin: true, ...layout[name] };   // tick labels push the margin instead of being cut off
+  }
   if (figure.template) layout.template = figure.template;
   if (layout.updatemenus) layout.updatemenus = withOwnPlayer(layout.updatemenus);
   box.plot.style.height = `${layout.height || 450}px`;
