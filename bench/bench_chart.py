@@ -1,10 +1,11 @@
 """Benchmark: one θ step on the Directional derivative page, drawn with st.plotly_chart and with ui.chart, in one run.
 
 Two `streamlit run app.py` servers (one with GRADIENT_LAB_CHARTS=plotly_chart, the way the app drew before ui.chart),
-one headless Chromium at 1280x720, a tab on each; the θ slider steps one degree forward (never back: Streamlit's
-message cache would answer a repeat), alternating between the tabs so both see the same load. Per step: seconds from
-the key press to the redrawn charts (tests/browser/helpers.timed_change) and the bytes the server sent over the
-websocket (CDP Network.webSocketFrameReceived). Prints medians and the ratio plotly_chart / ui.chart.
+one headless Chromium at 1280x720, a tab on each; the θ slider steps one degree forward with one arrow key (never
+back: Streamlit's message cache would answer a repeat), alternating between the tabs so both see the same load. Per
+step: seconds from the key press to the frame where every chart on the page holds its new figure (measured in the page,
+so no polling from Python adds to it) and the bytes the server sent over the websocket (CDP
+Network.webSocketFrameReceived). Prints medians and the ratio plotly_chart / ui.chart.
 Run: python bench/bench_chart.py [steps]     (needs Chromium and playwright, as the browser tests do)
 """
 
@@ -23,10 +24,34 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.browser.conftest import CHROMIUM_ARGS, _free_port, find_chromium  # noqa: E402
-from tests.browser.helpers import INIT_SCRIPT, VIEWPORT, goto, set_slider, timed_change  # noqa: E402
+from tests.browser.helpers import (  # noqa: E402
+    INIT_SCRIPT,
+    VIEWPORT,
+    goto,
+    plotly_charts_drawn,
+    runs_finished,
+    set_slider,
+    slider_value,
+    wait_idle,
+)
 
 PAGE = "Directional_derivative"
 VARIANTS = {"st.plotly_chart": "plotly_chart", "ui.chart": ""}
+# Resolves with the milliseconds from the last key press to the animation frame where every plot holds a new figure.
+ALL_REDRAWN_JS = """() => new Promise(resolve => {
+  const stamp = Symbol("before");
+  document.querySelectorAll('.js-plotly-plot').forEach(gd => { if (gd.data) gd.data[stamp] = true; });
+  window.__benchStamp = stamp;
+  window.__benchDone = new Promise(done => {
+    const check = () => {
+      const plots = Array.from(document.querySelectorAll('.js-plotly-plot'));
+      if (plots.length && plots.every(gd => gd._fullLayout && gd.data && !gd.data[stamp])) done(performance.now() - window.__glLastInput);
+      else requestAnimationFrame(check);
+    };
+    requestAnimationFrame(check);
+  });
+  resolve();
+})"""
 
 
 def serve(charts: str) -> tuple[subprocess.Popen, str]:
@@ -60,6 +85,19 @@ def received_bytes(page) -> list[int]:
     return sizes
 
 
+def one_step(page, frames: list[int], sent: list[int]) -> float:
+    """One arrow key on the θ slider; the seconds to every chart redrawn, and the bytes received appended to `sent`."""
+    before, theta, received = runs_finished(page), slider_value(page, "theta"), len(frames)
+    page.evaluate(ALL_REDRAWN_JS)
+    page.keyboard.press("ArrowRight")
+    seconds = page.evaluate("() => window.__benchDone") / 1000
+    wait_idle(page, after=before)
+    assert slider_value(page, "theta") == theta + 1 and plotly_charts_drawn(page)
+    time.sleep(0.5)                                            # late frames (forward-msg cache, script finished) land
+    sent.append(sum(frames[received:]))
+    return seconds
+
+
 def main(steps: int = 8) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -77,12 +115,9 @@ def main(steps: int = 8) -> None:
                 goto(pages[name], PAGE, timeout=90)          # first load: imports, caches, plotly.js
                 set_slider(pages[name], "theta", 31)        # one warm-up step
             frames = {name: received_bytes(page) for name, page in pages.items()}
-            for theta in range(32, 32 + steps):
+            for _ in range(steps):
                 for name, page in pages.items():
-                    before = len(frames[name])
-                    times[name].append(timed_change(page, lambda page=page, theta=theta: set_slider(page, "theta", theta)))
-                    time.sleep(0.5)                          # late frames (forward-msg cache, script-finished) land
-                    sent[name].append(sum(frames[name][before:]))
+                    times[name].append(one_step(page, frames[name], sent[name]))
             browser.close()
     finally:
         for process, _ in servers.values():
