@@ -98,10 +98,11 @@ def chart(fig: go.Figure, key: str, *, on_click: Callable[[], None] | None = Non
     held = st.session_state.setdefault(PARTS, {}).get(key, {})
     st.session_state[PARTS][key] = parts
     data = {**skeleton, "parts": {n: json.loads(t) for n, t in parts.items() if n not in held}, "key": key,
+            "clickable": on_click is not None,
             "config": {"toImageButtonOptions": {"filename": key, **PNG_SIZE}, **(config or {})},
             "plotly_js": _served("plotly_js", PLOTLY_DIR) + "plotly.min.js",
             "chart_js": _served("chart_js", ASSETS_DIR) + "chart.js"}
-    callbacks = {"on_missing_change": lambda: _forget(key), "on_click_change": on_click or (lambda: None)}
+    callbacks = {"on_missing_change": lambda: _forget(key), **({"on_click_change": on_click} if on_click else {})}
     with where if where is not None else contextlib.nullcontext():
         _mount(key=key, data=data, **callbacks)
 

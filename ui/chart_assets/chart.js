@@ -145,6 +145,7 @@ function bindEvents(box, Plotly) {
   if (box.bound) return;
   box.bound = true;
   box.plot.on("plotly_click", (event) => {
+    if (!box.latest.clickable) return;                  // a click reruns the script only where a page asked for it
     const points = event.points.map((p) => ({ x: p.x, y: p.y, z: p.z, curve_number: p.curveNumber, point_index: p.pointIndex }));
     box.setTrigger("click", { points });
   });
