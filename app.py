@@ -7,6 +7,7 @@ import streamlit as st
 
 from gradcore.check import check_gradient
 from gradcore.figures import contour_figure, sample_grid, surface_figure, tangent_figure
+from ui.chart import chart
 from ui.point import point_sliders
 from ui.sidebar import formula_sidebar
 from ui.views import show_check, show_formula_latex, show_gradient_at
@@ -41,11 +42,11 @@ with right:
     if f.n == 1:
         xs = np.linspace(sel.domain[0], sel.domain[1], 400)
         slope = check.rows[0].symbolic
-        st.plotly_chart(tangent_figure(xs, f.value(xs[:, None]), P[0], check.value, slope, "x",
+        chart(tangent_figure(xs, f.value(xs[:, None]), P[0], check.value, slope, "x",
                                        "f and its tangent at P: the derivative is the slope"), key="fig_main")
     elif f.n == 2:
         grid = cached_grid(f.text, sel.domain, None, (0, 1))
-        st.plotly_chart(surface_figure(grid, P, check.value, f"z = f({', '.join(f.variables)}) with P"),
+        chart(surface_figure(grid, P, check.value, f"z = f({', '.join(f.variables)}) with P"),
                         key="fig_main")
     else:
         c1, c2 = st.columns(2)
@@ -54,7 +55,7 @@ with right:
         axes = (f.variables.index(h), f.variables.index(v))
         grid = cached_grid(f.text, sel.domain, tuple(P), axes)
         others = ", ".join(f"{n} = {P[i]:.3g}" for i, n in enumerate(f.variables) if i not in axes)
-        st.plotly_chart(contour_figure(grid, P[list(axes)], f"Slice through P in ({h}, {v}); {others}"),
+        chart(contour_figure(grid, P[list(axes)], f"Slice through P in ({h}, {v}); {others}"),
                         key="fig_main")
 
 st.subheader("The gradient at P, checked three ways")

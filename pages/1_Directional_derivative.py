@@ -31,6 +31,7 @@ from gradcore.figures import (
     slice_figure,
     theta_figure,
 )
+from ui.chart import chart
 from ui.point import axis_range, point_inputs, point_key, set_point
 from ui.sidebar import formula_sidebar
 from ui.state import keep
@@ -143,30 +144,30 @@ slope = d.sympy if d.differentiable else np.nan
 if f.n == 1:
     left, right = st.columns(2, gap="medium")
     xs = np.linspace(sel.domain[0], sel.domain[1], 400)
-    left.plotly_chart(curve_with_tangent_figure(xs, f.value(xs[:, None]), P[0], d.value, d.gradient[0] if d.differentiable
-                                                else np.nan, None, names[0], "f", "f and its tangent at P"), key="fig_graph")
-    right.plotly_chart(slice_figure(sl.t, sl.values, d.value, slope, one_sided, f"The slice g(t) = f(P + t·({d.u[0]:+.0f}))"),
-                       key="fig_slice")
+    chart(curve_with_tangent_figure(xs, f.value(xs[:, None]), P[0], d.value, d.gradient[0] if d.differentiable
+                                                else np.nan, None, names[0], "f", "f and its tangent at P"), key="fig_graph", where=left)
+    chart(slice_figure(sl.t, sl.values, d.value, slope, one_sided, f"The slice g(t) = f(P + t·({d.u[0]:+.0f}))"),
+                       key="fig_slice", where=right)
     st.info("In one variable the only directions are u = +1 and u = −1: D₊₁ f = f′(P) and D₋₁ f = −f′(P). "
             "The larger of the two is the one along the sign of f′(P): the one-variable gradient.")
 else:
     others = ", ".join(f"{n} = {P[i]:.3g}" for i, n in enumerate(names) if i not in axes)
     grid = cached_grid(f.text, sel.domain, tuple(P) if f.n > 2 else None, axes)
     top_left, top_right = st.columns(2, gap="medium")
-    top_left.plotly_chart(directional_surface_figure(grid, d.plane_point, d.value, d.plane_u, sl.points[:, list(axes)],
+    chart(directional_surface_figure(grid, d.plane_point, d.value, d.plane_u, sl.points[:, list(axes)],
                                                      sl.values, slope, d.plane_gradient, "The cut along u and its tangent"),
-                          key="fig_surface")
-    top_right.plotly_chart(level_set_figure(grid, d.plane_point, d.value, d.plane_u, d.plane_gradient,
+                          key="fig_surface", where=top_left)
+    chart(level_set_figure(grid, d.plane_point, d.value, d.plane_u, d.plane_gradient,
                                             "Level curves: ∇f is perpendicular" + (f" ({others})" if others else "")),
-                           key="fig_level")
+                           key="fig_level", where=top_right)
     curve = theta_curve(d.plane_gradient)
     bottom_left, bottom_right = st.columns(2, gap="medium")
-    bottom_left.plotly_chart(slice_figure(sl.t, sl.values, d.value, slope, one_sided, "The slice g(t) = f(P + t u)"),
-                             key="fig_slice")
+    chart(slice_figure(sl.t, sl.values, d.value, slope, one_sided, "The slice g(t) = f(P + t u)"),
+                             key="fig_slice", where=bottom_left)
     kink_curve = None if d.differentiable or not d.defined else one_sided_curve(f, P, curve.thetas, axes)
-    bottom_right.plotly_chart(theta_figure(curve.thetas, curve.values, theta, d.rate,
+    chart(theta_figure(curve.thetas, curve.values, theta, d.rate,
                                            curve.phi, curve.maximum, curve.zeros, "D_u f for every direction θ", kink_curve,
-                                           "" if d.defined else "f is not defined at P"), key="fig_theta")
+                                           "" if d.defined else "f is not defined at P"), key="fig_theta", where=bottom_right)
 
 error_column = "|quotient − ∇f·u|" if d.differentiable else "|quotient − one-sided limit|"
 st.subheader("D_u f three ways")

@@ -25,6 +25,7 @@ from gradcore.partials import (
     partial_text,
     second_order,
 )
+from ui.chart import chart
 from ui.point import axis_range, point_inputs, set_point
 from ui.sidebar import formula_sidebar
 from ui.views import num, short, show_undefined, tex
@@ -120,11 +121,11 @@ for col, axis in zip(cols, sorted(set(axes)), strict=True):
     fixed = ", ".join(f"{n} = {P[k]:.3g}" for k, n in enumerate(names) if k != axis)
     kinked = missing.get(axis)
     slope_text = f"no slope at P ({sides_text(kinked)})" if kinked else f"slope ∂f/∂{names[axis]} = {num(cut.slope, 4)}"
-    col.plotly_chart(curve_with_tangent_figure(cut.coords, cut.values, cut.at, cut.value,
+    chart(curve_with_tangent_figure(cut.coords, cut.values, cut.at, cut.value,
                                                np.nan if kinked else cut.slope, kinked.right if kinked else None,
                                                names[axis], "f", f"Along {names[axis]}" + (f" ({fixed} fixed)" if fixed else "")
                                                + f": {slope_text}"),
-                     key=f"fig_slice_{axis}")
+                     key=f"fig_slice_{axis}", where=col)
 
 if f.n >= 2:
     st.subheader("The gradient field")
@@ -132,9 +133,9 @@ if f.n >= 2:
     grid, field = cached_grid(f.text, sel.domain, point, axes), cached_field(f.text, sel.domain, point, axes)
     spacing = min(sel.domain[1] - sel.domain[0], sel.domain[3] - sel.domain[2]) / FIELD_ARROWS
     picture, words = st.columns([3, 2], gap="large")
-    picture.plotly_chart(gradient_field_figure(grid, field.x, field.y, field.gx, field.gy, field.magnitude,
+    chart(gradient_field_figure(grid, field.x, field.y, field.gx, field.gy, field.magnitude,
                                                [P[axes[0]], P[axes[1]]], spacing, "∇f on a grid over the level curves"),
-                         key="fig_field")
+                         key="fig_field", where=picture)
     with words:
         st.markdown("Each arrow is ∇f at its centre. All arrows have the **same length**, so only their direction "
                     "shows; their shade and thickness tell |∇f| (the legend gives each band), so a steep region "

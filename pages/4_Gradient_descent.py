@@ -57,6 +57,7 @@ from gradcore.runs import (
 )
 from gradcore.typed import DTYPES
 from ui.cache import DESCENT_RUNS_BYTES, bytes_cache
+from ui.chart import chart, clicked_points
 from ui.interrupt import stop_if_replaced
 from ui.point import axis_range
 from ui.sidebar import KEY_FORMULA, KEY_XRANGE, KEY_YRANGE, formula_sidebar, load_formula
@@ -139,8 +140,7 @@ def load_worked_example() -> None:
 
 def start_from_click(variables: tuple[str, ...], axes: tuple[int, ...], domain) -> None:
     """Callback of the map: the clicked point becomes the start (its coordinates in the plotted plane)."""
-    event = st.session_state.get(KEY_MAP) or {}
-    points = (event.get("selection") or {}).get("points") or []
+    points = clicked_points(KEY_MAP)
     if not points or points[0].get("x") is None:
         return
     clicked = (points[0]["x"], points[0].get("y"))
@@ -357,7 +357,7 @@ def show_step(f, run: Trajectory, axes, domain) -> None:
         local = sample_grid(f, (cx - half, cx + half, cy - half, cy + half), resolution=41, point=view.x, axes=axes)
         fig = step_figure(local, view.x[a], view.grad[a], None if view.step is None else view.step[a],
                           None if view.momentum is None else view.momentum[a], f"Step {view.t:,} up close")
-    left.plotly_chart(fig, key="fig_step")
+    chart(fig, key="fig_step", where=left)
     with right:
         m = st.columns(3)
         m[0].metric("f(xₜ)", f"{view.f:.6g}")
@@ -451,7 +451,7 @@ with picture:
         title = "Path on the level curves · click to start there" if f.n == 2 else f"Slice through the end ({others}), path projected"
         fig = path_map_figure(grid, paths, [start[i] for i in axes], [[m[i] for i in axes] for m in minima],
                               None if x_t is None else x_t[list(axes)], click_grid(pdom), title)
-    st.plotly_chart(fig, key=KEY_MAP, on_select=partial(start_from_click, f.variables, axes, sel.domain), selection_mode="points",
+    chart(fig, key=KEY_MAP, on_click=partial(start_from_click, f.variables, axes, sel.domain),
                     config={"displayModeBar": False})
 
 for label, r in runs:
@@ -466,15 +466,15 @@ if len(runs) > 1:
 left, right = st.columns(2, gap="medium")
 if f.n == 2:        # the surface is WebGL, the costliest chart to redraw: it does not follow the scrubber
     zs = f.value(np.array(minima)) if minima else []
-    left.plotly_chart(path_surface_figure(cached_grid(f.text, pdom, None, axes, SURFACE_RESOLUTION), paths,
+    chart(path_surface_figure(cached_grid(f.text, pdom, None, axes, SURFACE_RESOLUTION), paths,
                                           (*start, float(f.value(np.array(start)))),
                                           [(*m, z) for m, z in zip(minima, zs, strict=True)],
-                                          title="The path on the surface z = f(x, y)"), key="fig_surface")
+                                          title="The path on the surface z = f(x, y)"), key="fig_surface", where=left)
 elif len(run.steps):
     every_coordinate = RunPath.of(run, runs[0][0], RUN_COLORS[0], range(f.n))
-    left.plotly_chart(coordinates_figure(every_coordinate, f.variables, t, f"The coordinates of xₜ ({runs[0][0]})"),
-                      key="fig_coords")
-right.plotly_chart(loss_figure(paths, t, "f and |∇f| along the way"), key="fig_loss")
+    chart(coordinates_figure(every_coordinate, f.variables, t, f"The coordinates of xₜ ({runs[0][0]})"),
+                      key="fig_coords", where=left)
+chart(loss_figure(paths, t, "f and |∇f| along the way"), key="fig_loss", where=right)
 
 if len(run.steps):
     st.subheader("One step up close")

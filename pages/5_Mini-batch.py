@@ -25,6 +25,7 @@ from gradcore.minibatch_figures import (
     view_box,
 )
 from ui.cache import TRAINING_RUNS_BYTES, bytes_cache
+from ui.chart import chart
 from ui.interrupt import stop_if_replaced
 from ui.sidebar import formula_sidebar
 from ui.text import plain, plain_with_code
@@ -191,7 +192,7 @@ with picture:
     if problem:
         st.error(problem + " The page shows the synthetic data until then.", icon=":material/description:")
     st.latex(mb.MODELS[model].formula)
-    st.plotly_chart(trajectory_figure(ws, bs, Z, comparison,
+    chart(trajectory_figure(ws, bs, Z, comparison,
                                       f"Paths of (w, b) on the loss surface · {settings['optimizer']}, lr = {settings['lr']:g}, "
                                       f"{settings['epochs']} epochs"), key="mb_fig_paths")
     st.caption(f"Data: {plain(data.source)}. Full batch takes {comparison.full.steps} smooth steps, the mini-batch run "
@@ -211,8 +212,8 @@ target = comparison.target(fraction)
 show_cost(comparison, target)
 
 left, right = st.columns(2, gap="medium")
-left.plotly_chart(loss_by_iteration_figure(comparison, target, "Loss against iteration"), key="mb_fig_iter")
-right.plotly_chart(loss_by_epoch_figure(comparison, target, "Loss against epoch"), key="mb_fig_epoch")
+chart(loss_by_iteration_figure(comparison, target, "Loss against iteration"), key="mb_fig_iter", where=left)
+chart(loss_by_epoch_figure(comparison, target, "Loss against epoch"), key="mb_fig_epoch", where=right)
 
 st.subheader("Gradient noise: why the paths wobble")
 epochs_run = mini.epochs
@@ -222,10 +223,10 @@ at = st.slider("Look at the gradients at the end of epoch (of the mini-batch run
 point = mini.at_epoch(at)
 per_example, batch, curve = cached_noise(source, point, mini.batch_size, settings["seed"])
 left, right = st.columns(2, gap="medium")
-left.plotly_chart(gradient_figure(batch, curve.full_gradient, per_example, curve.spread(mini.batch_size),
+chart(gradient_figure(batch, curve.full_gradient, per_example, curve.spread(mini.batch_size),
                                   f"Gradients at (w, b) = ({point[0]:.2f}, {point[1]:.2f}), B = {mini.batch_size}"),
-                  key="mb_fig_grads")
-right.plotly_chart(noise_figure(curve, mini.batch_size, "Spread of the batch gradient against B"), key="mb_fig_noise")
+                  key="mb_fig_grads", where=left)
+chart(noise_figure(curve, mini.batch_size, "Spread of the batch gradient against B"), key="mb_fig_noise", where=right)
 st.caption(f"σ² = {curve.sigma2:.4g} is the spread of single-example gradients around ∇L. A batch of B examples drawn "
            "without replacement averages them: its variance is σ²/B · (N − B)/(N − 1), so 4× the batch halves the wobble.")
 

@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
+from ui.chart import PARTS, join_figure
+
 APP = str(Path(__file__).resolve().parents[1] / "app.py")   # absolute, so the tests run from any directory
 BUG_REPORT = "bug, please report"
 TEXT_ELEMENTS = ("error", "warning", "info", "success", "markdown", "caption")
@@ -71,14 +73,20 @@ def metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
+def charts(at: AppTest) -> list:
+    """The page's chart elements (ui.chart), in page order."""
+    return [el for el in at.get("bidi_component") if el.proto.component_name == "gradient_lab_chart"]
+
+
 def figures(at: AppTest) -> dict[str, dict]:
-    """The page's plotly figures by widget key, as the JSON sent to the browser."""
-    return {el.key: json.loads(el.proto.spec) for el in at.get("plotly_chart")}
+    """The page's plotly figures by chart key, as the browser draws them (parts it already held joined back in)."""
+    held = at.session_state[PARTS]
+    return {el.key: join_figure(json.loads(el.proto.json), held[el.key]) for el in charts(at)}
 
 
 def figure_sizes(at: AppTest) -> dict[str, int]:
-    """Bytes of each plotly figure sent to the browser, by widget key."""
-    return {el.key: len(el.proto.spec) for el in at.get("plotly_chart")}
+    """Bytes of each chart's last update sent to the browser, by chart key."""
+    return {el.key: len(el.proto.json) for el in charts(at)}
 
 
 def array(value) -> np.ndarray:

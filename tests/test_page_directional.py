@@ -175,7 +175,7 @@ def test_kink_shows_the_one_sided_limit(formula, theta, one_sided):
     assert not at.exception
     assert "not differentiable at P" in at.warning[0].value
     assert metric(at, "one-sided limit") == one_sided
-    assert len(at.get("plotly_chart")) == 4
+    assert len(figures(at)) == 4
     theta_fig = figures(at)["fig_theta"]
     assert float(array(trace(theta_fig, "one-sided limit")["y"])[theta]) == pytest.approx(float(one_sided), abs=1e-6)
     assert trace(theta_fig, "∇f · u (not valid here)")
@@ -220,7 +220,7 @@ def test_three_variables_choose_the_plane_of_u():
     assert not at.exception
     assert metric(at, "D_u f (sympy)") == "2"                         # u = e_z: ∂f/∂z = xy
     assert metric(at, "|∇f(P)|") == f"{math.sqrt(36 + 9 + 4):.6g}"
-    assert len(at.get("plotly_chart")) == 4
+    assert len(figures(at)) == 4
 
 
 def test_rerun_after_a_slider_move_is_fast_and_the_figures_small():

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import math
 import statistics
 
 import pytest
-from pagetest import APP, figure_sizes, rerun_times
+from pagetest import APP, figure_sizes, figures, rerun_times
 from streamlit.testing.v1 import AppTest
 
 pytestmark = pytest.mark.usefixtures("clean_caches")
@@ -47,7 +46,7 @@ def test_opens_on_himmelblau_with_its_gradient():
     assert list(df["sympy"]) == ["-46", "-38"]
     assert list(df["autograd"]) == ["-46", "-38"]
     assert all(v == "✓ agree" for v in df["verdict"])
-    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    spec = next(iter(figures(at).values()))
     assert spec["data"][0]["type"] == "surface"
 
 
@@ -101,7 +100,7 @@ def test_preset_sets_formula_and_range():
 def test_one_variable_draws_the_tangent_line():
     at = run_home(f="x^3 - 3x")
     at.slider(key="px").set_value(2.0).run()
-    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    spec = next(iter(figures(at).values()))
     names = [t.get("name", "") for t in spec["data"]]
     assert any(n.startswith("tangent, slope 9") for n in names)      # f'(2) = 3*4 - 3 = 9
 
@@ -110,7 +109,7 @@ def test_three_variables_draw_a_slice_and_keep_the_table():
     at = run_home(f="x y z + x1")
     assert not at.exception
     assert len(table(at)) == 4
-    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    spec = next(iter(figures(at).values()))
     assert spec["data"][0]["type"] == "contour"
     at.selectbox(key="ax_h").set_value("z").run()
     assert not at.exception

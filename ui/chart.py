@@ -1,0 +1,113 @@
+"""One plotly chart element for the whole app: mounted once per key, then changed in place with Plotly.react.
+
+st.plotly_chart remounts a chart whenever its figure changes (its element id hashes the figure), which replots it
+from scratch and resets the camera. A keyed st.components.v2 component keeps its identity while its data changes,
+so the browser keeps one plot per key and applies each new figure with Plotly.react (ui/chart_assets/chart.js).
+
+What travels: each trace, the template and the animation frames are parts named by a hash of their JSON. A part the
+browser already holds for this key is sent as its name only, so a θ step re-sends the moving line, not the surface.
+plotly.js and chart.js are served by Streamlit's component file route from the installed plotly package and from
+ui/chart_assets/: nothing is copied at start-up and nothing comes from the internet.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import plotly
+import plotly.graph_objects as go
+import streamlit as st
+from streamlit.components import v1 as components_v1
+
+PLOTLY_DIR = Path(plotly.__file__).parent / "package_data"       # plotly.min.js of the plotly that builds the figures
+ASSETS_DIR = Path(__file__).parent / "chart_assets"
+PARTS = "_chart_parts"          # session_state: chart key -> {part name: JSON text} of what that chart's browser holds
+PNG_SIZE = {"width": 1920, "height": 1080}                     # the toolbar's "download as PNG": projector size
+# bench/bench_chart.py sets this to time the same page drawn with st.plotly_chart, the way it was before this element
+USE_PLOTLY_CHART = os.environ.get("GRADIENT_LAB_CHARTS") == "plotly_chart"
+
+# A tiny loader: the inline js travels with every element, so the real code is a module the browser fetches once.
+LOADER = """
+export default async function (component) {
+  const url = new URL(component.data.chart_js, document.baseURI).href;
+  const chart = await import(url);
+  return chart.draw(component);
+}
+"""
+
+_mount = st.components.v2.component("gradient_lab_chart", js=LOADER, isolate_styles=False)
+
+
+def _served(name: str, folder: Path) -> str:
+    """Register `folder` with Streamlit's component file route; the URL path it is served under."""
+    return f"component/{components_v1.declare_component(name, path=str(folder)).name}/"
+
+
+def _part(value: Any) -> tuple[str, str]:
+    """(name, JSON text) of one part of a figure: the name is a hash of the text."""
+    text = json.dumps(value, separators=(",", ":"), sort_keys=True)
+    return hashlib.blake2b(text.encode(), digest_size=10).hexdigest(), text
+
+
+def split_figure(spec: dict) -> tuple[dict, dict[str, str]]:
+    """A figure's JSON as a skeleton naming its parts (traces, template, frames) and the parts by name."""
+    layout = dict(spec.get("layout", {}))
+    pieces = {"traces": spec.get("data", []), "template": layout.pop("template", None), "frames": spec.get("frames")}
+    parts, skeleton = {}, {"layout": layout, "traces": []}
+    for trace in pieces["traces"]:
+        name, parts[name] = _part(trace)
+        skeleton["traces"].append(name)
+    for field in ("template", "frames"):
+        if pieces[field]:
+            name, parts[name] = _part(pieces[field])
+            skeleton[field] = name
+    return skeleton, parts
+
+
+def join_figure(skeleton: dict, parts: dict[str, str]) -> dict:
+    """The figure's JSON again from a skeleton and its parts (what the browser draws)."""
+    layout = dict(skeleton["layout"])
+    if "template" in skeleton:
+        layout["template"] = json.loads(parts[skeleton["template"]])
+    spec = {"data": [json.loads(parts[name]) for name in skeleton["traces"]], "layout": layout}
+    if "frames" in skeleton:
+        spec["frames"] = json.loads(parts[skeleton["frames"]])
+    return spec
+
+
+def _forget(key: str) -> None:
+    """Callback: the browser lacks parts of this chart (a skipped update, a new tab): send all of it next run."""
+    st.session_state.get(PARTS, {}).pop(key, None)
+
+
+def chart(fig: go.Figure, key: str, *, on_click: Callable[[], None] | None = None, config: dict | None = None,
+          where=None) -> None:
+    """Draw `fig` under `key` (in `where`, a column or container); later runs update the same plot in place.
+
+    on_click runs when a point is clicked; clicked_points(key) then holds the points."""
+    if USE_PLOTLY_CHART:
+        (where or st).plotly_chart(fig, key=key, config=config)
+        return
+    skeleton, parts = split_figure(json.loads(fig.to_json()))
+    held = st.session_state.setdefault(PARTS, {}).get(key, {})
+    st.session_state[PARTS][key] = parts
+    data = {**skeleton, "parts": {n: json.loads(t) for n, t in parts.items() if n not in held}, "key": key,
+            "clickable": on_click is not None,
+            "config": {"toImageButtonOptions": {"filename": key, **PNG_SIZE}, **(config or {})},
+            "plotly_js": _served("plotly_js", PLOTLY_DIR) + "plotly.min.js",
+            "chart_js": _served("chart_js", ASSETS_DIR) + "chart.js"}
+    callbacks = {"on_missing_change": lambda: _forget(key), **({"on_click_change": on_click} if on_click else {})}
+    with where if where is not None else contextlib.nullcontext():
+        _mount(key=key, data=data, **callbacks)
+
+
+def clicked_points(key: str) -> list[dict]:
+    """The points of the last click on chart `key`: dicts with x, y (z on 3-D), curve_number and point_index."""
+    state = st.session_state.get(key) or {}
+    return list((state.get("click") or {}).get("points") or [])

@@ -1,0 +1,189 @@
+// The browser side of ui/chart.py: one plotly plot per chart key, mounted once and updated with Plotly.react.
+// Loaded once per tab (an ES module), so the parts held and plotly.js itself survive reruns and remounts.
+
+const held = new Map();   // chart key -> Map(part name -> part): the traces, templates and frames this tab holds
+let plotlyLoading = null;
+const SPEEDS = [0.25, 0.5, 1, 2, 4];
+
+function loadPlotly(url) {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!plotlyLoading) {
+    plotlyLoading = new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = new URL(url, document.baseURI).href;
+      script.onload = () => resolve(window.Plotly);
+      script.onerror = () => { plotlyLoading = null; reject(new Error(`plotly.js did not load from ${url}`)); };
+      document.head.appendChild(script);
+    });
+  }
+  return plotlyLoading;
+}
+
+function keep(data) {
+  const mine = held.get(data.key) || new Map();
+  for (const [name, part] of Object.entries(data.parts)) mine.set(name, part);
+  held.set(data.key, mine);
+}
+
+// The figure from the parts held, or the names of the parts missing (the server then sends them all).
+function assemble(data) {
+  const mine = held.get(data.key);
+  const names = [...data.traces, data.template, data.frames].filter(Boolean);
+  const missing = names.filter((n) => !mine.has(n));
+  if (missing.length) return { missing };
+  held.set(data.key, new Map(names.map((n) => [n, mine.get(n)])));   // the server forgets the rest too
+  return {
+    traces: data.traces.map((n) => mine.get(n)),
+    template: data.template && mine.get(data.template),
+    frames: data.frames ? mine.get(data.frames) : [],
+  };
+}
+
+function mount(parent) {
+  let box = parent.querySelector(":scope > .gl-chart");
+  if (box) return box;
+  box = document.createElement("div");
+  box.className = "gl-chart";
+  box.style.width = "100%";
+  box.innerHTML = `<div class="gl-bar" style="display:none;font-size:0.9rem;margin-bottom:2px">
+      <label>Animation speed <select class="gl-speed">${SPEEDS.map((s) => `<option value="${s}"${s === 1 ? " selected" : ""}>${s}×</option>`).join("")}</select></label>
+    </div><div class="gl-plot" style="width:100%"></div>`;
+  parent.appendChild(box);
+  box.plot = box.querySelector(".gl-plot");
+  box.speed = box.querySelector(".gl-speed");
+  box.queue = Promise.resolve();
+  return box;
+}
+
+// Plotly's own animate with redraw false erases contour lines (plotly.js #4491) and a redraw per frame costs a
+// contour's worth of drawing: its Play and Pause buttons become "skip" buttons and the frames are played here.
+// Plotly draws the first frame, the next ones move the SVG of the traces they name, and plotly draws the last.
+function withOwnPlayer(menus) {
+  return (menus || []).map((menu) => ({
+    ...menu,
+    buttons: (menu.buttons || []).map((b) => (b.method === "animate" ? { ...b, method: "skip" } : b)),
+  }));
+}
+
+function frameMs(menus) {
+  for (const menu of menus || []) {
+    for (const b of menu.buttons || []) {
+      const ms = b.method === "animate" && b.args && b.args[1] && b.args[1].frame && b.args[1].frame.duration;
+      if (ms) return ms;
+    }
+  }
+  return 60;
+}
+
+async function showFrame(box, Plotly, frame) {
+  for (const [j, index] of (frame.traces || []).entries()) {
+    const update = Object.fromEntries(Object.entries(frame.data[j]).map(([attr, v]) => [attr, [v]]));
+    await Plotly.restyle(box.plot, update, [index]);
+  }
+}
+
+// Move the markers and labels of a frame's scatter traces where the frame puts them, without a plotly redraw.
+function moveTo(box, frame) {
+  const gd = box.plot;
+  const groups = Array.from(gd.querySelectorAll(".scatterlayer .trace"));
+  for (const [j, index] of (frame.traces || []).entries()) {
+    const d = frame.data[j], trace = gd._fullData[index];
+    const g = groups.find((el) => el.__data__ && el.__data__[0] && el.__data__[0].trace.index === index);
+    if (!g || !trace) continue;
+    const xa = gd._fullLayout[trace.xaxis.replace("x", "xaxis")], ya = gd._fullLayout[trace.yaxis.replace("y", "yaxis")];
+    const at = (m) => [xa.c2p(d.x[m]), ya.c2p(d.y[m])];
+    g.querySelectorAll(".points path.point").forEach((point, m) => {
+      const [px, py] = at(m);
+      point.style.display = Number.isFinite(px) && Number.isFinite(py) ? "" : "none";
+      point.setAttribute("transform", `translate(${px},${py})`);
+    });
+    g.querySelectorAll(".text .textpoint").forEach((label, m) => {
+      const [px, py] = at(m), x0 = xa.c2p(trace.x[m]), y0 = ya.c2p(trace.y[m]);   // where plotly drew it
+      label.setAttribute("transform", `translate(${px - x0},${py - y0})`);
+      if (d.text) label.querySelector("text").textContent = d.text[m];
+    });
+  }
+}
+
+function stop(box) {
+  box.playing = null;
+  clearTimeout(box.timer);
+  box.plot.dataset.playing = "0";
+}
+
+async function play(box, Plotly) {
+  stop(box);
+  const frames = box.frames, token = {};
+  if (!frames.length) return;
+  box.playing = token;
+  box.plot.dataset.playing = "1";
+  await showFrame(box, Plotly, frames[0]);
+  let k = 1;
+  const step = async () => {
+    if (box.playing !== token) return;
+    if (k >= frames.length - 1) {
+      stop(box);
+      await showFrame(box, Plotly, frames[frames.length - 1]);
+      box.plot.dataset.played = String(Number(box.plot.dataset.played || 0) + 1);
+      return;
+    }
+    moveTo(box, frames[k]);
+    box.shown = k++;
+    box.timer = setTimeout(step, box.frameMs / Number(box.speed.value));
+  };
+  box.shown = 0;
+  box.timer = setTimeout(step, box.frameMs / Number(box.speed.value));
+}
+
+async function pause(box, Plotly) {
+  if (!box.playing) return;
+  stop(box);
+  await showFrame(box, Plotly, box.frames[box.shown]);     // plotly's own data (hover, legend) at the frame shown
+}
+
+function bindEvents(box, Plotly) {
+  if (box.bound) return;
+  box.bound = true;
+  box.plot.on("plotly_click", (event) => {
+    if (!box.latest.clickable) return;                  // a click reruns the script only where a page asked for it
+    const points = event.points.map((p) => ({ x: p.x, y: p.y, z: p.z, curve_number: p.curveNumber, point_index: p.pointIndex }));
+    box.setTrigger("click", { points });
+  });
+  box.plot.on("plotly_buttonclicked", (event) => {
+    const args = event.button && event.button.args;
+    if (args && args[0] === null) play(box, Plotly);
+    else pause(box, Plotly);
+  });
+}
+
+async function render(box, data) {
+  if (box.latest !== data) return;                      // a newer figure is queued: draw that one only
+  const figure = assemble(data);
+  if (figure.missing) { box.setTrigger("missing", figure.missing); return; }
+  const Plotly = await loadPlotly(data.plotly_js);
+  if (box.latest !== data) return;                      // a newer figure arrived while plotly.js loaded
+  const layout = { ...data.layout, autosize: true, uirevision: data.layout.uirevision ?? data.key };
+  delete layout.width;                                   // the chart takes the width its column gives it
+  for (const name of ["xaxis", "yaxis", ...Object.keys(layout).filter((k) => /^[xy]axis\d+$/.test(k))]) {
+    layout[name] = { automargin: true, ...layout[name] };   // tick labels push the margin instead of being cut off
+  }
+  if (figure.template) layout.template = figure.template;
+  if (layout.updatemenus) layout.updatemenus = withOwnPlayer(layout.updatemenus);
+  box.plot.style.height = `${layout.height || 450}px`;
+  stop(box);
+  box.frames = figure.frames;
+  box.frameMs = frameMs(data.layout.updatemenus);
+  box.querySelector(".gl-bar").style.display = figure.frames.length ? "" : "none";
+  await Plotly.react(box.plot, figure.traces, layout, { responsive: true, displaylogo: false, ...data.config });
+  bindEvents(box, Plotly);
+  box.plot.dataset.renders = String(Number(box.plot.dataset.renders || 0) + 1);
+}
+
+export function draw(component) {
+  const box = mount(component.parentElement);
+  box.dataset.key = component.data.key;
+  box.setTrigger = component.setTriggerValue;
+  box.latest = component.data;
+  keep(component.data);
+  box.queue = box.queue.then(() => render(box, component.data)).catch((e) => console.error("chart", e));
+}
