@@ -8,6 +8,7 @@ import numpy as np
 import sympy as sp
 
 from gradcore.backends import float_value
+from gradcore.budget import BudgetExceeded, run_limited
 from gradcore.formula import Formula
 from gradcore.limits import Estimate, differentiable, partial_derivatives
 
@@ -109,12 +110,20 @@ def kinks_at(formula: Formula, point, gradient=None) -> tuple[str, ...]:
     return () if differentiable(formula, point, grad) else candidates
 
 
+EXACT_SECONDS = 0.5     # the worker's time for f(P)'s exact value; past it the sentence names no cause
+
+
+def _exact_value(expr: sp.Expr, symbols, values) -> sp.Expr:
+    """f(P) to 6 digits in exact arithmetic (run in a budgeted worker: it is sympy work on user input)."""
+    return sp.N(expr.subs(dict(zip(symbols, (sp.Float(v, 17) for v in values), strict=True))), 6)
+
+
 def undefined_reason(formula: Formula, point) -> str:
     """Why f(P) is not a float64 number, from its exact value: overflow, division by zero, or not a real number."""
-    subs = dict(zip(formula.symbols, (sp.Float(float(v), 17) for v in point), strict=True))
-    try:
-        exact = sp.N(formula.expr.subs(subs), 6)
-    except (TypeError, ValueError, ArithmeticError):
+    values = tuple(float(v) for v in point)
+    try:   # exact arithmetic on user input can run unbounded (sin(exp(x+1e15)) asks mpmath for 1e15 bits of π)
+        exact = run_limited(_exact_value, formula.expr, formula.symbols, values, seconds=EXACT_SECONDS)
+    except (BudgetExceeded, TypeError, ValueError, ArithmeticError):
         exact = sp.nan
     where = "at P = (" + ", ".join(f"{float(v):.6g}" for v in point) + ")"
     if exact.is_real and exact.is_finite and abs(exact) > FLOAT_MAX:
