@@ -167,6 +167,10 @@ async function render(box, data) {
   for (const name of ["xaxis", "yaxis", ...Object.keys(layout).filter((k) => /^[xy]axis\d+$/.test(k))]) {
     layout[name] = { automargin: true, ...layout[name] };   // tick labels push the margin instead of being cut off
   }
+  const legend = layout.legend;
+  if (legend && legend.orientation === "h" && (legend.y ?? 1) < 0) {   // a legend under the plot: pinned to the chart's
+    layout.legend = { ...legend, yref: "container", y: 0, yanchor: "bottom" };   // bottom, below the axis title
+  }
   if (figure.template) layout.template = figure.template;
   if (layout.updatemenus) layout.updatemenus = withOwnPlayer(layout.updatemenus);
   box.plot.style.height = `${layout.height || 450}px`;
