@@ -18,6 +18,7 @@ import multiprocessing as mp
 import os
 import resource
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -147,3 +148,27 @@ def run_limited(fn: Callable[..., T], *args: Any, seconds: float = SECONDS, memo
     if kind == "error":
         raise payload
     return payload
+
+
+class DeadlinePassed(RuntimeError):
+    """A loop ran past its wall-clock deadline: `.done` of `.total` steps had run in `.seconds`."""
+
+    def __init__(self, seconds: float, done: int, total: int):
+        self.seconds, self.done, self.total = seconds, done, total
+        super().__init__(f"stopped after {seconds:g} s, at step {done:,} of {total:,}")
+
+
+def deadline(seconds: float, then: Callable[[int, int], None] | None = None,
+             started: float | None = None) -> Callable[[int, int], None]:
+    """A progress callback for gradcore's loops: DeadlinePassed once `seconds` have passed since `started` (or now).
+
+    `then(step, total)` (a progress bar, a stop when the session ends) runs first at every call; `started` is a
+    time.monotonic() reading, so that several loops can share one deadline."""
+    end = (time.monotonic() if started is None else started) + seconds
+
+    def check(done: int, total: int) -> None:
+        if then is not None:
+            then(done, total)
+        if time.monotonic() > end:
+            raise DeadlinePassed(seconds, done, total)
+    return check

@@ -58,7 +58,7 @@ from gradcore.runs import (
 from gradcore.typed import DTYPES
 from ui.cache import DESCENT_RUNS_BYTES, bytes_cache
 from ui.chart import chart, clicked_points
-from ui.interrupt import stop_if_replaced
+from ui.interrupt import bounded, request_deadline
 from ui.point import axis_range
 from ui.sidebar import KEY_FORMULA, KEY_XRANGE, KEY_YRANGE, formula_sidebar, load_formula
 
@@ -75,10 +75,11 @@ MAP_RESOLUTION, SURFACE_RESOLUTION = 120, 80     # samples per side (a projector
 
 # ---------------------------------------------------------------- cached computation (keyed on plain values)
 
+@bounded("Ask for fewer steps or fewer compared optimizers.")
 @bytes_cache(DESCENT_RUNS_BYTES, show_spinner="Running torch.optim's update rule…")
 def cached_run(text: str, optimizer: str, lr: float, steps: int, start: tuple, hyper: tuple, dtype: str = "float64") -> Trajectory:
     """descend() from one start, every step recorded; hyper is the sorted (name, value) items."""
-    return descend(load_formula(text), optimizer, start, lr, steps, dtype=dtype, callback=stop_if_replaced, **dict(hyper))
+    return descend(load_formula(text), optimizer, start, lr, steps, dtype=dtype, callback=request_deadline(), **dict(hyper))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

@@ -26,7 +26,7 @@ from gradcore.minibatch_figures import (
 )
 from ui.cache import TRAINING_RUNS_BYTES, bytes_cache
 from ui.chart import chart
-from ui.interrupt import stop_if_replaced
+from ui.interrupt import bounded, request_deadline
 from ui.sidebar import formula_sidebar
 from ui.text import plain, plain_with_code
 
@@ -45,12 +45,13 @@ def load_data(source: tuple) -> mb.Data:
     return mb.synthetic(*source[1:])
 
 
+@bounded("Ask for fewer epochs or a larger batch size B.")
 @bytes_cache(TRAINING_RUNS_BYTES, show_spinner="Training with torch…")
 def cached_train(source: tuple, batch_size: int, lr: float, epochs: int, optimizer: str, seed: int, start: tuple,
                  label: str) -> mb.Run:
     """One run, keyed on plain values: a new batch size retrains only the mini-batch run."""
     return mb.train(load_data(source), source[1], batch_size, lr, epochs, optimizer, seed, start, label,
-                    callback=stop_if_replaced)
+                    callback=request_deadline())
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

@@ -32,7 +32,7 @@ from gradcore.landscape_figures import (
 from gradcore.optimizers import NAMES, latex_number
 from gradcore.presets import PRESETS
 from ui.chart import chart
-from ui.interrupt import stop_if_replaced
+from ui.interrupt import bounded, request_deadline, stop_if_replaced
 from ui.point import point_sliders
 from ui.sidebar import formula_sidebar, load_formula
 
@@ -69,6 +69,7 @@ def cached_critical(text: str, domain: tuple) -> ls.CriticalPoints:
     return ls.critical_points(f, *ls.box(domain, f.n))
 
 
+@bounded("Ask for fewer starts per side or fewer steps per start.")
 @st.cache_data(max_entries=32, show_spinner=False)
 def cached_basins(text: str, domain: tuple, optimizer: str, lr: float, momentum: float, steps: int, resolution: int) -> ls.BasinMap:
     """The basin map, with a progress bar (descend's callback) while it runs."""
@@ -82,7 +83,7 @@ def cached_basins(text: str, domain: tuple, optimizer: str, lr: float, momentum:
             bar.progress(last[0], text=f"Running {resolution * resolution:,} starts: step {t} of {total}")
 
     minima = cached_critical(text, domain).minima
-    out = ls.basins(load_formula(text), minima, domain, optimizer, lr, steps, resolution, callback=progress,
+    out = ls.basins(load_formula(text), minima, domain, optimizer, lr, steps, resolution, callback=request_deadline(progress),
                     **ls.with_momentum(optimizer, momentum))
     bar.empty()
     return out

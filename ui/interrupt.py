@@ -4,13 +4,82 @@ Streamlit stops a script by raising StopException or RerunException at the scrip
 gradcore makes none, so a closed tab's basin map used to run to its end. Every access to st.session_state checks
 the script runner's pending requests (SafeSessionState calls its yield callback), so a progress callback that
 touches it lets the stop through, from inside gradcore's loop. Outside a script run it does nothing.
+
+One request (one script run) may also compute for at most REQUEST_SECONDS: request_deadline() is the progress
+callback that says so, shared by every calculation of the run, and @bounded turns the stop into a sentence.
 """
 
 from __future__ import annotations
 
+import functools
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+from gradcore.budget import DeadlinePassed, deadline
+
+REQUEST_SECONDS = 30.0      # what one script run may compute while a class shares Community Cloud's 2 cores
+LATE_KEPT_S = 600.0         # a request that ran out of time is answered with its sentence for this long
+LATE_KEPT = 64              # requests remembered as too slow, at most
+CLOCK_KEPT_S = 3600.0       # a session's run clock is forgotten an hour after it started (the session is long gone)
+_RUN_CLOCKS: dict[str, tuple[dict, float]] = {}      # session id -> (its current run's cursors, when its clock started)
 
 
 def stop_if_replaced(*_progress: object) -> None:
     """A progress callback for gradcore's loops (descend, basins, train): raises Streamlit's stop or rerun if one waits."""
     _ = "_" in st.session_state
+
+
+def run_started() -> float:
+    """When this script run's first bounded calculation started (time.monotonic); now, outside a script run."""
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return time.monotonic()
+    clock = _RUN_CLOCKS.get(ctx.session_id)
+    if clock is None or clock[0] is not ctx.cursors:      # ScriptRunContext.reset() gives every run new cursors
+        now = time.monotonic()
+        for session in [k for k, (_, started) in _RUN_CLOCKS.items() if now - started > CLOCK_KEPT_S]:
+            _RUN_CLOCKS.pop(session, None)
+        clock = _RUN_CLOCKS[ctx.session_id] = (ctx.cursors, now)
+    return clock[1]
+
+
+def request_deadline(then: Callable[[int, int], None] = stop_if_replaced) -> Callable[[int, int], None]:
+    """A progress callback: `then`, and DeadlinePassed once this run's calculations have taken REQUEST_SECONDS."""
+    return deadline(REQUEST_SECONDS, then, started=run_started())
+
+
+def deadline_sentence(late: DeadlinePassed, change: str) -> str:
+    """What ran before the request's time was up, and what to change."""
+    return (f"**Stopped after {late.seconds:g} s**, the time one request may compute while the whole class shares the "
+            f"server: {late.done:,} of {late.total:,} steps of this run had been computed. {change}")
+
+
+def bounded(change: str) -> Callable[[Callable], Callable]:
+    """Decorator for a page's calculation: past the request's deadline, a warning (what ran, `change`) and the run stops.
+
+    The same arguments asked again within LATE_KEPT_S get the sentence at once instead of another REQUEST_SECONDS."""
+    def decorate(func: Callable) -> Callable:
+        late: OrderedDict[Any, tuple[float, DeadlinePassed]] = OrderedDict()
+
+        @functools.wraps(func)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            key = (args, tuple(sorted(kwargs.items())))
+            known = late.get(key)
+            try:
+                if known is not None and time.monotonic() - known[0] < LATE_KEPT_S:
+                    raise known[1]
+                return func(*args, **kwargs)
+            except DeadlinePassed as err:
+                late[key] = (time.monotonic(), err)
+                while len(late) > LATE_KEPT:
+                    late.popitem(last=False)
+                st.warning(deadline_sentence(err, change), icon=":material/timer:")
+                st.stop()
+        run.late = late
+        return run
+    return decorate
