@@ -1,6 +1,6 @@
 # Gradient Lab as Streamlit Community Cloud runs it: Linux, Python 3.12, requirements.txt installed with uv (which reads
-# pyproject.toml's [tool.uv]), CPU-only torch, `streamlit run app.py`. One container is one replica: see README,
-# "More than one Cloud app holds".
+# pyproject.toml's [tool.uv] and [tool.uv.pip] in /app), CPU-only torch, `streamlit run app.py`. One container is one
+# replica: see README, "More than one Cloud app holds".
 #   docker build -t gradient-lab .
 #   docker run --rm -p 8501:8501 --memory 2.7g --cpus 2 gradient-lab      # the Cloud's size; open http://localhost:8501
 FROM python:3.12-slim

@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 import urllib.request
 import zipfile
 from pathlib import Path
@@ -168,6 +169,43 @@ def test_uv_takes_the_best_version_across_indexes_as_pip_does(two_indexes):
     project, main = two_indexes
     shutil.copy(ROOT / "pyproject.toml", project / "pyproject.toml")
     assert uv_resolution(project, main) == pip_resolution(project, main) == {"gl-probe": "2.0", "gl-torch": "2.0+cpu"}
+
+
+def uv_pip_install(project: Path, index: str, cwd: Path) -> dict[str, str]:
+    """What `uv pip install -r requirements.txt` (Community Cloud's command) would install, run in `cwd` (a dry run)."""
+    out = subprocess.run([uv(), "pip", "install", "--dry-run", "--no-cache", "--python", sys.executable, "--index-url", index,
+                          "-r", str(project / "requirements.txt")], cwd=cwd, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return dict(line.split()[1].split("==") for line in out.stderr.splitlines() if line.startswith(" + "))
+
+
+def uv_tables(text: str) -> dict[str, str | None]:
+    """index-strategy in pyproject's [tool.uv] and [tool.uv.pip] tables."""
+    uv_table = tomllib.loads(text)["tool"]["uv"]
+    return {"tool.uv": uv_table.get("index-strategy"), "tool.uv.pip": uv_table.get("pip", {}).get("index-strategy")}
+
+
+def test_pyproject_sets_the_index_strategy_in_both_tables_uv_pip_reads():
+    assert uv_tables((ROOT / "pyproject.toml").read_text(encoding="utf-8")) == {"tool.uv": "unsafe-best-match",
+                                                                                "tool.uv.pip": "unsafe-best-match"}
+
+
+@pytest.mark.parametrize("table", ["tool.uv", "tool.uv.pip", "both (the repository's pyproject.toml)"])
+def test_uv_pip_install_in_the_repository_root_or_below_honours_either_table(two_indexes, table):
+    project, main = two_indexes
+    text = ((ROOT / "pyproject.toml").read_text(encoding="utf-8") if table.startswith("both")
+            else f'[project]\nname = "probe"\nversion = "0"\n\n[{table}]\nindex-strategy = "unsafe-best-match"\n')
+    (project / "pyproject.toml").write_text(text)
+    (project / "app").mkdir()
+    for cwd in (project, project / "app"):
+        assert uv_pip_install(project, main, cwd) == {"gl-probe": "2.0", "gl-torch": "2.0+cpu"}
+
+
+def test_uv_pip_install_run_outside_the_repository_does_not_see_pyproject(two_indexes, tmp_path_factory):
+    """Why the README says Community Cloud must run uv in the repository: elsewhere uv takes the extra index's copy."""
+    project, main = two_indexes
+    shutil.copy(ROOT / "pyproject.toml", project / "pyproject.toml")
+    assert uv_pip_install(project, main, tmp_path_factory.mktemp("elsewhere"))["gl-probe"] == "1.0"
 
 
 def test_without_pyproject_uv_would_take_the_extra_index_old_copies(two_indexes):
