@@ -10,13 +10,13 @@ from __future__ import annotations
 import time
 
 import pytest
+from pagetest import open_page, page_text
 
 from gradcore import landscape as ls
 from gradcore import minibatch as mb
 from gradcore.budget import DeadlinePassed, deadline
 from gradcore.descent import descend
 from gradcore.formula import parse
-from tests.pagetest import open_page, page_text
 
 # a costly step (bench/load.py's heavy formula in part: its exact derivatives alone can take seconds on a busy machine)
 HEAVY = "sin(x*y)+log(1+x^2+y^2)+sigmoid(x*y-1)+atan(x*y)+sin(2x)*sin(2y)"

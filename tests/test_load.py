@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 import load  # noqa: E402  (bench/ is a folder of scripts, not a package)
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.serial]
 SESSIONS = int(os.environ.get("GRADIENT_LAB_LOAD_SESSIONS", "10"))
 HEAVY_LIMIT_S = 150         # the heaviest request: 18-24 s here at load average 3-4, 86-101 s at 11-13 (2 cores)
 HEAVY_RSS_LIMIT_MB = 500    # the server's growth while it runs (Community Cloud gives the whole app about 2.7 GB)

@@ -119,7 +119,8 @@ def streamlit_server(chromium_executable: str):
     """`streamlit run app.py` headless on a free port, from the repository root; its log is artifacts/streamlit.log."""
     port = _free_port()
     ARTIFACTS.mkdir(exist_ok=True)
-    log = ARTIFACTS / "streamlit.log"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")      # one server per pytest-xdist worker that runs browser tests
+    log = ARTIFACTS / ("streamlit.log" if worker is None else f"streamlit-{worker}.log")
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
                "--server.port", str(port), "--browser.gatherUsageStats", "false",
                "--server.fileWatcherType", "none"]      # nothing edits files during the tests

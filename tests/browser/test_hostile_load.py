@@ -42,7 +42,7 @@ from .helpers import (
     wait_idle,
 )
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.serial]
 
 RSS_LIMIT = 1.5e9           # bytes, the server and its children
 HEALTH_LIMIT_S = 1.0
