@@ -5,7 +5,9 @@
 #   docker run --rm -p 8501:8501 --memory 2.7g --cpus 2 gradient-lab      # the Cloud's size; open http://localhost:8501
 FROM python:3.12-slim
 
-ENV PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 UV_NO_CACHE=1
+# MALLOC_ARENA_MAX: Streamlit's script threads share two malloc arenas (ui/memory.py also sets it when the app starts)
+ENV PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 UV_NO_CACHE=1 \
+    MALLOC_ARENA_MAX=2
 
 WORKDIR /app
 COPY requirements.txt pyproject.toml ./

@@ -14,6 +14,7 @@ from gradcore.codegen import one_line
 from gradcore.formula import MAX_LENGTH
 from gradcore.presets import DEFAULT, PRESETS, Preset, find_preset
 from gradcore.symbolic import OverBudget
+from ui.memory import keep_memory_low
 from ui.state import keep, restore_after_page_switch
 
 # Widget keys (they are URL parameters or session keys; keep them stable):
@@ -138,6 +139,7 @@ def show_error(text: str, err: FormulaError) -> None:
 
 def formula_sidebar() -> Selection:
     """Render the sidebar; return the formula to use (the last good one when the text has an error)."""
+    keep_memory_low()
     restore_after_page_switch()
     _init_state()
     text = st.session_state.get(KEY_FORMULA, PRESETS[DEFAULT].formula)
