@@ -3,7 +3,7 @@
     python tests/run.py [pytest arguments]       # what README.md ("Run the tests") and .ci/run run
 
 Part 1 runs two pytest processes at once: the browser tests (one app server, one Chromium) and every other test,
-the latter spread over pytest-xdist workers where the machine has more than two cores. Both leave out the tests
+the latter spread over pytest-xdist workers (one per core, at most MAX_WORKERS). Both leave out the tests
 marked `serial`. (pytest-xdist's --dist loadgroup would keep the browser tests on one worker, but with pytest 9 it
 no longer groups: xdist 3.8 renames item._nodeid, which pytest 9 no longer reads.)
 Part 2 runs the `serial` tests one after another with nothing else running: they measure latency ratios, load and
@@ -28,8 +28,11 @@ COUNT = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed|desele
 
 
 def workers() -> int:
-    """xdist workers for the tests outside the browser: the cores left beside the browser tests, at most MAX_WORKERS."""
-    return max(1, min(MAX_WORKERS, (os.cpu_count() or 2) - 1))
+    """xdist workers for the tests outside the browser: one per core, at most MAX_WORKERS.
+
+    On CI's 2 cores that makes two workers beside the browser tests' process, which spends much of its time waiting
+    for Chromium and the app server."""
+    return max(1, min(MAX_WORKERS, os.cpu_count() or 2))
 
 
 def split_marker(extra: list[str]) -> tuple[str | None, list[str]]:
