@@ -28,6 +28,7 @@ LATE_KEPT_S = 600.0         # a request that ran out of time is answered with it
 LATE_KEPT = 64              # requests remembered as too slow, at most
 CLOCK_KEPT_S = 3600.0       # a session's run clock is forgotten an hour after it started (the session is long gone)
 _RUN_CLOCKS: dict[str, tuple[dict, float]] = {}      # session id -> (its current run's cursors, when its clock started)
+_LATE: dict[str, OrderedDict] = {}      # per bounded function (kept across reruns of its page): arguments -> (when, stop)
 
 
 def stop_if_replaced(*_progress: object) -> None:
@@ -65,7 +66,7 @@ def bounded(change: str) -> Callable[[Callable], Callable]:
 
     The same arguments asked again within LATE_KEPT_S get the sentence at once instead of another REQUEST_SECONDS."""
     def decorate(func: Callable) -> Callable:
-        late: OrderedDict[Any, tuple[float, DeadlinePassed]] = OrderedDict()
+        late = _LATE.setdefault(f"{func.__module__}:{func.__qualname__}", OrderedDict())   # st.cache_data's too
 
         @functools.wraps(func)
         def run(*args: Any, **kwargs: Any) -> Any:
