@@ -44,7 +44,7 @@ def run_started() -> float:
     clock = _RUN_CLOCKS.get(ctx.session_id)
     if clock is None or clock[0] is not ctx.cursors:      # ScriptRunContext.reset() gives every run new cursors
         now = time.monotonic()
-        for session in [k for k, (_, started) in _RUN_CLOCKS.items() if now - started > CLOCK_KEPT_S]:
+        for session in [k for k, (_, started) in list(_RUN_CLOCKS.items()) if now - started > CLOCK_KEPT_S]:
             _RUN_CLOCKS.pop(session, None)
         clock = _RUN_CLOCKS[ctx.session_id] = (ctx.cursors, now)
     return clock[1]
@@ -61,6 +61,12 @@ def deadline_sentence(late: DeadlinePassed, change: str) -> str:
             f"server: {late.done:,} of {late.total:,} steps of this run had been computed. {change}")
 
 
+def say_late(late: DeadlinePassed, change: str) -> None:
+    """The sentence as a warning, and this run stops there."""
+    st.warning(deadline_sentence(late, change), icon=":material/timer:")
+    st.stop()
+
+
 def bounded(change: str) -> Callable[[Callable], Callable]:
     """Decorator for a page's calculation: past the request's deadline, a warning (what ran, `change`) and the run stops.
 
@@ -72,16 +78,15 @@ def bounded(change: str) -> Callable[[Callable], Callable]:
         def run(*args: Any, **kwargs: Any) -> Any:
             key = (args, tuple(sorted(kwargs.items())))
             known = late.get(key)
+            if known is not None and time.monotonic() - known[0] < LATE_KEPT_S:
+                say_late(known[1], change)
             try:
-                if known is not None and time.monotonic() - known[0] < LATE_KEPT_S:
-                    raise known[1]
                 return func(*args, **kwargs)
             except DeadlinePassed as err:
                 late[key] = (time.monotonic(), err)
                 while len(late) > LATE_KEPT:
                     late.popitem(last=False)
-                st.warning(deadline_sentence(err, change), icon=":material/timer:")
-                st.stop()
+                say_late(err, change)
         run.late = late
         return run
     return decorate
