@@ -7,8 +7,10 @@ written out (Dekker's exact product, then math.fsum's single rounding) and, in f
 operation's result rounded to float32 (Veltkamp's splitting).  A single start's loop then makes
 one call per step instead of one per coordinate and per operation.  What a trace cannot capture
 (a branch on a value rather than on a hyperparameter or the step's constants) leaves the rule to
-the generic per-coordinate path; a float32 step with a result outside float32's normal range
-(subnormal, overflowing, NaN), where splitting does not round as float32 does, is redone by that path too.
+the generic per-coordinate path.  A float32 step with a result outside float32's normal range
+(subnormal, overflowing, NaN), where splitting does not round as float32 does, is redone by a second
+generated update that rounds every result exactly (round32_exact), and one that divides by zero
+(quietly inf in float32) by the generic path on numpy scalars.
 """
 
 from __future__ import annotations
@@ -331,11 +333,13 @@ MAX_COMPILED = 512      # generated updates kept (settings × constants keys)
 def _compiled(name: str, lr: float, hyper: tuple, dtype: str, n: int, key: Any, c: Any) -> tuple[Callable, ...] | None:
     """The generated update for one constants key (c: that step's constants); None if the rule cannot be traced."""
     cache_key = (name, lr, hyper, dtype, n, key)
-    if cache_key not in _COMPILED:
-        if len(_COMPILED) >= MAX_COMPILED:
-            _COMPILED.clear()
-        _COMPILED[cache_key] = _generate(name, lr, hyper, dtype, n, c)
-    return _COMPILED[cache_key]
+    if cache_key in _COMPILED:
+        return _COMPILED[cache_key]
+    updates = _generate(name, lr, hyper, dtype, n, c)
+    if len(_COMPILED) >= MAX_COMPILED:    # another session's thread may read meanwhile: it only recompiles
+        _COMPILED.clear()
+    _COMPILED[cache_key] = updates
+    return updates
 
 
 def _generate(name: str, lr: float, hyper: tuple, dtype: str, n: int, c: Any) -> tuple[Callable, ...] | None:
