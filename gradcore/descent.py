@@ -4,8 +4,8 @@ The loop is torch.optim's: at step t compute f(x_t) and ∇f(x_t), record them,
 then take the optimizer step x_{t+1} = update(x_t, ∇f(x_t)).  One start runs on
 Python floats, one coordinate at a time, which is far faster than torch for a
 handful of numbers: f and ∇f are the forward and backward pass torch records for
-the formula as typed (gradcore.typed), evaluated by generated code, and the update
-rounds as torch's kernels do (gradcore.kernels), so for + - * / and integer powers
+the formula as typed (gradcore.typed), evaluated by generated code, and the update, also
+generated (gradcore.fused), rounds as torch's kernels do (gradcore.kernels), so for + - * / and integer powers
 the run is bit for bit torch.optim's, in float64 or float32 (``dtype``).  A batch
 of starts runs on numpy arrays with sympy's gradient (equal to rounding).  A run
 that diverges stops at the first value that is not finite and says why; in a batch, diverged starts are frozen and the others go on.
@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from gradcore.fused import fused_update
 from gradcore.optimizers import FLOAT32_OPS, MATH_OPS, NUMPY_OPS, Rule, check_lr, get_optimizer
 from gradcore.typed import DTYPES, autograd_value_and_gradient
 
@@ -108,8 +109,11 @@ def descend(
     x0 = _check_x0(formula, x0).astype(dtype)
     rule = spec.rule(lr, values, NUMPY_OPS if x0.ndim == 2 else MATH_OPS if dtype == "float64" else FLOAT32_OPS)
     _check_memory(x0, steps, record_every, len(rule.state_names))
-    run = _run_single if x0.ndim == 1 else _run_batch
-    rows = run(formula, rule, x0, steps, record_every, callback)
+    if x0.ndim == 1:
+        fused = fused_update(spec.name, lr, values, dtype, x0.size)
+        rows = _run_single(formula, rule, x0, steps, record_every, callback, fused)
+    else:
+        rows = _run_batch(formula, rule, x0, steps, record_every, callback)
     return dataclasses.replace(_trajectory(rows, x0, spec.name, lr, values), dtype=dtype)
 
 
@@ -220,60 +224,100 @@ def _every(steps: int, starts: int = 1) -> int:
     return max(1, min(-(-steps // PROGRESS_CALLS), PROGRESS_VALUES // starts))
 
 
-def _single_gradient(formula: Any, dtype: str) -> Callable:
-    """(*x) -> [f, ∂f/∂x1, …] in torch's order; float32 values come back as numpy float32 for the update rules."""
-    fn = autograd_value_and_gradient(formula, dtype)
-    if dtype == "float64":
-        return fn
-    return lambda *x: [np.float32(v) for v in fn(*map(float, x))]
-
-
-def _run_single(formula: Any, rule: Rule, x0: np.ndarray, steps: int, every: int, callback: Progress | None) -> _Rows:
-    """Descend from one start on Python floats, f and ∇f in torch's order, the update one coordinate at a time."""
+def _run_single(formula: Any, rule: Rule, x0: np.ndarray, steps: int, every: int, callback: Progress | None,
+                fused: Callable) -> _Rows:
+    """Descend from one start on Python floats, f and ∇f in torch's order, the update generated for all coordinates."""
     collecting = gc.isenabled()
     gc.disable()    # the loop makes only short-lived tuples: the cyclic collector would rescan the growing record
     try:
         with np.errstate(all="ignore"):   # float32 scalars overflow to inf quietly, as torch does
-            return _loop_single(formula, rule, x0, steps, every, callback)
+            return _loop_fused(formula, rule, x0, steps, every, callback, fused)
     finally:
         if collecting:
             gc.enable()
 
 
-def _loop_single(formula: Any, rule: Rule, x0: np.ndarray, steps: int, every: int, callback: Progress | None) -> _Rows:
-    """The single-start loop: record, check, update."""
-    value_and_grad, update, constants = _single_gradient(formula, x0.dtype.name), rule.update, rule.constants()
-    x = [float(v) for v in x0] if x0.dtype == np.float64 else list(x0)
-    s = [rule.init(v) for v in x]
+def _loop_fused(formula: Any, rule: Rule, x0: np.ndarray, steps: int, every: int, callback: Progress | None,
+                fused: Callable) -> _Rows:
+    """The single-start loop with one generated update per step (gradcore.fused); the generic one where it declines."""
+    f32, n, k = x0.dtype == np.float32, x0.size, len(rule.state_names)
+    value_and_grad, constants = autograd_value_and_gradient(formula, x0.dtype.name), rule.constants()
+    x = [float(v) for v in x0]
+    s = [float(v) for xi in x0 for v in rule.init(xi)]
     rec = _FlatRecord()
+    kept, points, losses, grads, state = rec.steps, rec.points, rec.losses, rec.grads, rec.state
     last, stop, reason, tick, isfinite = None, None, "", _every(steps), math.isfinite
+    key, updates = (), None
     for t in range(steps + 1):
         try:
             out = value_and_grad(*x)
         except (ArithmeticError, ValueError) as err:
             stop, reason = t, _error_reason(err, "is" if t == 0 else "became")
             break
+        if f32:
+            out = _exact32(out)
         f, g = out[0], out[1:]
         if not isfinite(f + sum(g) + sum(x)) and not (isfinite(f) and all(map(isfinite, g)) and all(map(isfinite, x))):
             stop, reason = t, _reason(f, g, x, "is" if t == 0 else "became")
             break
         last = (t, x, f, g, s)
         if t % every == 0 or t == steps:
-            rec.add(t, x, f, g, s)
+            kept.append(t)
+            points += x
+            losses.append(f)
+            grads += g
+            state += s
         if t == steps:
             break
         c = next(constants)
+        c_key = c if (c is None or c is True or c is False) else (None in c) if type(c) is tuple else 0.0
+        if c_key is not key:    # the generated update depends on which constants are None or set (0.0: plain numbers)
+            key, updates = c_key, fused(c)
         try:
-            new = [update(xi, gi, si, c) for xi, gi, si in zip(x, g, s, strict=True)]
+            x, s = updates[0](c, x, g, s) if updates is not None and not f32 else \
+                _fused_step(updates, rule, x, g, s, c, n, k, f32)
         except (ArithmeticError, ValueError) as err:
             stop, reason = t + 1, _error_reason(err, source="update")
             break
-        x, s = [p[0] for p in new], [p[1] for p in new]
         if callback is not None and ((t + 1) % tick == 0 or t + 1 == steps):
             callback(t + 1, steps)
     if stop is not None and last is not None and rec.steps[-1] != last[0]:
-        rec.add(*last)
-    return rec.rows(x0.size, rule.state_names, stop, reason)
+        rec.add_flat(*last)
+    return rec.rows(n, rule.state_names, stop, reason)
+
+
+F32_TINY, F32_MAX = 2.0**-126, 3.4028234663852886e38
+
+
+def _fused_step(updates: tuple | None, rule: Rule, x: list, g: list, s: list, c: Any, n: int, k: int, f32: bool) -> tuple:
+    """(x', s') by the generated update; float32 tries splitting first, then exact rounding, then numpy's scalars."""
+    if updates is None:
+        return _generic_update(rule, x, g, s, c, n, k, f32)
+    if not f32:
+        return updates[0](c, x, g, s)
+    try:
+        return updates[0](c, x, g, s) or updates[1](c, x, g, s)
+    except (ArithmeticError, ValueError):   # float32 divides by zero quietly: numpy's scalars do too
+        return _generic_update(rule, x, g, s, c, n, k, f32)
+
+
+def _exact32(out: list[float]) -> list[float]:
+    """Values rounded to float32 by splitting, made exact where that is not (overflow to inf, subnormals)."""
+    for v in out:
+        if not (F32_TINY <= abs(v) <= F32_MAX or v == 0.0):
+            return [float(np.float32(v)) for v in out]
+    return out
+
+
+def _generic_update(rule: Rule, x: list, g: list, s: list, c: Any, n: int, k: int, f32: bool) -> tuple[list, list]:
+    """One step through the rule's per-coordinate update (float32 on numpy scalars), state flat and coordinate-major."""
+    cast = np.float32 if f32 else float
+    xs, ss = [], []
+    for i in range(n):
+        xi, si = rule.update(cast(x[i]), cast(g[i]), tuple(cast(v) for v in s[i * k:(i + 1) * k]), c)
+        xs.append(float(xi))
+        ss += map(float, si)
+    return xs, ss
 
 
 class _FlatRecord:
@@ -286,14 +330,13 @@ class _FlatRecord:
         self.grads: list[float] = []
         self.state: list[float] = []
 
-    def add(self, t: int, x: list, f: float, g: list, s: list) -> None:
-        """Append step t's x, f, ∇f and state."""
+    def add_flat(self, t: int, x: list, f: float, g: list, s: list) -> None:
+        """Append step t's x, f, ∇f and state (flat, coordinate-major)."""
         self.steps.append(t)
         self.points += x
         self.losses.append(f)
         self.grads += g
-        for si in s:
-            self.state += si
+        self.state += s
 
     def rows(self, n: int, names: tuple[str, ...], stop: int | None, reason: str) -> _Rows:
         """The rows as arrays: (R, n) points and gradients, (R,) losses, (R, n) per state name."""

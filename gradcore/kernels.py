@@ -72,8 +72,8 @@ def fma32(a: Any, b: Any, c: Any) -> np.float32:
     return np.float32(s)
 
 
-def _mkl(name: str, ctype: type) -> Callable[[float], float] | None:
-    """One of MKL's vector math functions (vdSqrt, vsExp, …) from torch's own library, for one number; None without it."""
+def mkl_vector(name: str) -> Callable | None:
+    """MKL's vector function `name` (vdSqrt(n, a, r), …) from torch's own library; None without it."""
     if not torch.backends.mkl.is_available():
         return None
     try:
@@ -81,6 +81,14 @@ def _mkl(name: str, ctype: type) -> Callable[[float], float] | None:
     except (OSError, AttributeError):
         return None
     fn.restype = None   # vdSqrt(n, a, r); without argtypes ctypes passes the arrays as pointers, 3x faster a call
+    return fn
+
+
+def _mkl(name: str, ctype: type) -> Callable[[float], float] | None:
+    """One of MKL's vector math functions (vdSqrt, vsExp, …) from torch's own library, for one number; None without it."""
+    fn = mkl_vector(name)
+    if fn is None:
+        return None
     a, r = (ctype * 1)(), (ctype * 1)()
 
     def root(v: float) -> float:

@@ -1,5 +1,7 @@
 """gradcore.typed: f and ∇f as torch's forward and backward pass compute them for the formula as typed (autograd is the oracle)."""
 
+import functools
+
 import numpy as np
 import pytest
 import torch
@@ -18,13 +20,25 @@ POLYNOMIALS = [   # + - * / and integer powers: every value and gradient is auto
 ]
 
 
-def autograd(text, point, dtype):
-    """f and ∇f by torch autograd, f written as the page's script writes it."""
-    f = parse(text)
+@functools.cache
+def formula(text):
+    """parse(text), once per formula (parsing runs sympy in a worker process: 200 parses cost a minute)."""
+    return parse(text)
+
+
+@functools.cache
+def torch_f(text):
+    """f as the page's script writes it, a torch function of the point p, built once per formula."""
+    f = formula(text)
     namespace = {"torch": torch}
     exec(f"def f(p):\n    {', '.join(f.variables)}, = p\n    return {torch_source(f)}", namespace)
+    return namespace["f"]
+
+
+def autograd(text, point, dtype):
+    """f and ∇f by torch autograd, f written as the page's script writes it."""
     p = torch.tensor(point, dtype=dtype, requires_grad=True)
-    value = namespace["f"](p)
+    value = torch_f(text)(p)
     value.backward()
     return [value.item(), *p.grad.tolist()]
 
@@ -32,7 +46,7 @@ def autograd(text, point, dtype):
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("text", POLYNOMIALS)
 def test_polynomials_are_autograd_bit_for_bit(text, dtype):
-    f = parse(text)
+    f = formula(text)
     fn = autograd_value_and_gradient(f, dtype)
     rng = np.random.default_rng(0)
     for point in rng.uniform(0.2, 3.0, size=(200, f.n)).astype(dtype).tolist():
@@ -42,7 +56,7 @@ def test_polynomials_are_autograd_bit_for_bit(text, dtype):
 @pytest.mark.parametrize("text", ["sin(x) exp(y/3) + log(x^2+1) + sqrt(y^2+1) - tanh(x y)",
                                   "sigmoid(x) + softplus(y) + atan(x/y) + cosh(y/4) + log10(x) + 2^x + x^y"])
 def test_transcendental_functions_agree_with_autograd_to_rounding(text):
-    f = parse(text)
+    f = formula(text)
     fn = autograd_value_and_gradient(f)
     for point in np.random.default_rng(1).uniform(0.2, 3.0, size=(200, f.n)).tolist():
         np.testing.assert_allclose(fn(*point), autograd(text, point, torch.float64), rtol=1e-14, atol=1e-15)
@@ -91,7 +105,7 @@ def test_float32_rounding_is_numpys_float32_ties_to_even():
 @pytest.mark.parametrize("text", ["sin(x) exp(y/3) + log(x^2+1) + sqrt(y^2+1) - tanh(x y)",
                                   "asin(x/4) + acos(y/4) + atan(x y) + tan(x/2) + cos(y) + 2^x + x^y"])
 def test_with_mkl_the_functions_torch_takes_from_it_are_bit_for_bit_in_float64(text):
-    f = parse(text)
+    f = formula(text)
     fn = autograd_value_and_gradient(f)
     for point in np.random.default_rng(3).uniform(0.2, 3.0, size=(300, f.n)).tolist():
         assert fn(*point) == autograd(text, point, torch.float64)
