@@ -15,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import math
 import os
+import threading
 from collections.abc import Callable
 from math import fsum
 from typing import Any
@@ -89,9 +90,13 @@ def _mkl(name: str, ctype: type) -> Callable[[float], float] | None:
     fn = mkl_vector(name)
     if fn is None:
         return None
-    a, r = (ctype * 1)(), (ctype * 1)()
+    held = threading.local()     # ctypes releases the GIL during the call: each thread (session) needs its own buffers
 
     def root(v: float) -> float:
+        try:
+            a, r = held.buffers
+        except AttributeError:
+            a, r = held.buffers = (ctype * 1)(), (ctype * 1)()
         a[0] = v
         fn(1, a, r)
         return r[0]
