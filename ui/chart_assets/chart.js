@@ -75,9 +75,39 @@ function frameMs(menus) {
   return 60;
 }
 
+// A frame's annotations (the sweep's arrow u and its label) drawn where the frame puts them by moving their SVG:
+// a plotly relayout per frame redraws the whole contour map. Arrows turn about their tail, labels move.
+function pixel(gd, ref, v) {
+  const axis = gd._fullLayout[ref.replace(/^([xy])/, "$1axis")];
+  return axis._offset + axis.c2p(v);
+}
+
+function moveArrows(box, frame) {
+  const gd = box.plot, drawn = gd._fullLayout.annotations || [];
+  (frame.layout.annotations || []).forEach((a, i) => {
+    const g = gd.querySelector(`.annotation[data-index="${i}"]`), now = drawn[i];
+    if (!g || !now) return;
+    const at = (x, y, ann) => [pixel(gd, ann.xref, x) + (ann.xshift || 0), pixel(gd, ann.yref, y) - (ann.yshift || 0)];
+    const [x0, y0] = at(now.x, now.y, now), [x1, y1] = at(a.x, a.y, { ...now, ...a });
+    if (now.showarrow) {
+      const [tx, ty] = at(now.ax, now.ay, { ...now, xshift: 0, yshift: 0 });
+      const turn = (Math.atan2(y1 - ty, x1 - tx) - Math.atan2(y0 - ty, x0 - tx)) * 180 / Math.PI;
+      g.setAttribute("transform", `rotate(${turn} ${tx} ${ty})`);
+    } else {
+      g.setAttribute("transform", `translate(${x1 - x0} ${y1 - y0})`);
+    }
+  });
+}
+
+function unmoveArrows(box) {
+  box.plot.querySelectorAll(".annotation[transform]").forEach((g) => g.removeAttribute("transform"));
+}
+
 async function showFrame(box, Plotly, frame) {
+  if (frame.home) unmoveArrows(box);
+  else if (frame.layout) moveArrows(box, frame);
   for (const [j, index] of (frame.traces || []).entries()) {
-    const update = Object.fromEntries(Object.entries(frame.data[j]).map(([attr, v]) => [attr, [v]]));
+    const update = Object.fromEntries(Object.entries(frame.data[j]).filter(([attr]) => attr !== "type").map(([attr, v]) => [attr, [v]]));
     await Plotly.restyle(box.plot, update, [index]);
   }
 }
@@ -106,15 +136,31 @@ function moveTo(box, frame) {
 }
 
 function stop(box) {
+  unmoveArrows(box);
   box.playing = null;
   clearTimeout(box.timer);
   box.plot.dataset.playing = "0";
 }
 
-async function play(box, Plotly) {
+// Only the SVG of 2-D scatter traces can be moved without plotly; a 3-D trace's frame is a restyle.
+function movable(box, frame) {
+  return (frame.traces || []).every((i) => box.plot._fullData[i] && box.plot._fullData[i].type === "scatter");
+}
+
+// The figure's own values of what the frames change: shown again after a play that says "restore" (the θ sweep).
+function homeFrame(box) {
+  const first = box.frames[0], traces = first.traces || [];
+  const data = traces.map((i, j) => Object.fromEntries(Object.keys(first.data[j]).map((a) => [a, box.plot.data[i][a]])));
+  return { traces, data, home: true };
+}
+
+// Play the frames; `options` (from the button pressed, here or on another chart of its group): ms, speed, restore.
+async function play(box, Plotly, options = {}) {
   stop(box);
   const frames = box.frames, token = {};
   if (!frames.length) return;
+  const home = options.restore ? homeFrame(box) : null;
+  const ms = () => (options.ms || box.frameMs) / Number(options.speed || box.speed.value);
   box.playing = token;
   box.plot.dataset.playing = "1";
   await showFrame(box, Plotly, frames[0]);
@@ -123,16 +169,25 @@ async function play(box, Plotly) {
     if (box.playing !== token) return;
     if (k >= frames.length - 1) {
       stop(box);
-      await showFrame(box, Plotly, frames[frames.length - 1]);
+      await showFrame(box, Plotly, home || frames[frames.length - 1]);
       box.plot.dataset.played = String(Number(box.plot.dataset.played || 0) + 1);
       return;
     }
-    moveTo(box, frames[k]);
+    if (frames[k].layout) moveArrows(box, frames[k]);
+    if (movable(box, frames[k])) moveTo(box, frames[k]);
+    else await showFrame(box, Plotly, frames[k]);
     box.shown = k++;
-    box.timer = setTimeout(step, box.frameMs / Number(box.speed.value));
+    box.timer = setTimeout(step, ms());
   };
   box.shown = 0;
-  box.timer = setTimeout(step, box.frameMs / Number(box.speed.value));
+  box.timer = setTimeout(step, ms());
+}
+
+// A button whose args name a group plays every chart of the page whose layout.meta.play_group is that group.
+function playGroup(box, Plotly, settings) {
+  const options = { ms: frameMs(box.latest.layout.updatemenus), speed: box.speed.value, restore: !!settings.restore };
+  play(box, Plotly, options);
+  if (settings.group) document.dispatchEvent(new CustomEvent("gl-play", { detail: { group: settings.group, from: box, options } }));
 }
 
 async function pause(box, Plotly) {
@@ -151,8 +206,12 @@ function bindEvents(box, Plotly) {
   });
   box.plot.on("plotly_buttonclicked", (event) => {
     const args = event.button && event.button.args;
-    if (args && args[0] === null) play(box, Plotly);
+    if (args && args[0] === null) playGroup(box, Plotly, args[1] || {});
     else pause(box, Plotly);
+  });
+  document.addEventListener("gl-play", (event) => {
+    const { group, from, options } = event.detail;
+    if (from !== box && box.isConnected && (box.latest.layout.meta || {}).play_group === group) play(box, Plotly, options);
   });
 }
 
@@ -177,7 +236,8 @@ async function render(box, data) {
   stop(box);
   box.frames = figure.frames;
   box.frameMs = frameMs(data.layout.updatemenus);
-  box.querySelector(".gl-bar").style.display = figure.frames.length ? "" : "none";
+  const ownButtons = (data.layout.updatemenus || []).length > 0;    // a chart played by another's button has no speed menu
+  box.querySelector(".gl-bar").style.display = figure.frames.length && ownButtons ? "" : "none";
   await Plotly.react(box.plot, figure.traces, layout, { responsive: true, displaylogo: false, ...data.config });
   bindEvents(box, Plotly);
   box.plot.dataset.renders = String(Number(box.plot.dataset.renders || 0) + 1);
