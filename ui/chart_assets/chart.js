@@ -215,6 +215,93 @@ function bindEvents(box, Plotly) {
   });
 }
 
+// ---- the house style, applied to every figure in one place -------------------------------------------------
+// Type: the page's own font, text in #111 (contrast about 18:1 on white), tick labels at least 14 px (16 px in the
+// presenter view, which ui/present.py marks with an element of class st-key-gl_presenter).
+const TEXT_COLOR = "#111111";
+const TOOLBAR_PX = 30;                                   // plotly's toolbar strip at the top right
+
+function presenting() {
+  return !!document.querySelector(".st-key-gl_presenter");
+}
+
+function atLeast(font, size) {
+  return { ...(font || {}), size: Math.max((font && font.size) || 0, size) };
+}
+
+function axisNames(layout) {
+  return Object.keys(layout).filter((k) => /^[xy]axis\d*$/.test(k));
+}
+
+function minimumType(layout, traces) {
+  const tick = presenting() ? 16 : 14;
+  for (const name of axisNames(layout)) layout[name] = { ...layout[name], tickfont: atLeast(layout[name].tickfont, tick) };
+  for (const scene of Object.keys(layout).filter((k) => /^scene\d*$/.test(k))) {
+    for (const a of ["xaxis", "yaxis", "zaxis"]) {
+      const axis = layout[scene][a] || {};
+      layout[scene] = { ...layout[scene], [a]: { ...axis, tickfont: atLeast(axis.tickfont, tick) } };
+    }
+  }
+  if (layout.legend) layout.legend = { ...layout.legend, font: atLeast(layout.legend.font, tick) };
+  return traces.map((t) => (t.colorbar ? { ...t, colorbar: { ...t.colorbar, tickfont: atLeast(t.colorbar.tickfont, tick) } } : t));
+}
+
+// Words of the title in lines that fit `width` px (plotly does not wrap titles).
+function wrapWords(text, width, font) {
+  const ctx = (wrapWords.canvas ||= document.createElement("canvas")).getContext("2d");
+  ctx.font = font;
+  const lines = [];
+  for (const word of text.split(" ")) {
+    const last = lines.length ? `${lines[lines.length - 1]} ${word}` : word;
+    if (lines.length && ctx.measureText(last).width <= width) lines[lines.length - 1] = last;
+    else lines.push(word);
+  }
+  return lines;
+}
+
+// A bold title in the page's font, wrapped to the chart's width and set below the toolbar when it would reach it.
+function fitTitle(box, layout, family) {
+  const title = typeof layout.title === "string" ? { text: layout.title } : { ...(layout.title || {}) };
+  if (!title.text || title.text.includes("<br>")) return;
+  const size = (title.font && title.font.size) || Math.round(1.3 * ((layout.font && layout.font.size) || 16));
+  const width = box.clientWidth - 16, font = `700 ${size}px ${family}`;
+  const lines = wrapWords(title.text, width, font);
+  const free = wrapWords(title.text, width - 9 * TOOLBAR_PX, font).length === 1;   // clear of the toolbar
+  const top = free ? 6 : TOOLBAR_PX, height = lines.length * size * 1.25;
+  const margin = layout.margin || {};
+  const extra = Math.max(0, top + height + 8 - (margin.t ?? 50) + (layout.updatemenus ? 45 : 0));
+  layout.title = { ...title, text: lines.join("<br>"), font: { ...(title.font || {}), size, weight: 700, color: TEXT_COLOR },
+                   yref: "container", y: 1 - top / (layout.height || 450), yanchor: "top", x: title.x ?? 0.01 };
+  layout.margin = { ...margin, t: (margin.t ?? 50) + extra };
+  layout.height = (layout.height || 450) + extra;       // the plot keeps its size, the chart grows
+}
+
+// Square maps (equal axis scales) and 3-D scenes are as tall as their width allows, up to most of the window.
+function fitHeight(box, layout) {
+  const square = layout.scene || Object.values(layout).some((v) => v && typeof v === "object" && v.scaleanchor);
+  if (!square) return;
+  const tall = Math.min(0.85 * box.clientWidth, 0.85 * window.innerHeight);
+  layout.height = Math.max(layout.height || 450, Math.round(tall));
+}
+
+function zoomedOut(scene, factor) {
+  const camera = scene.camera || {}, eye = camera.eye || { x: 1.25, y: 1.25, z: 1.25 };
+  return { ...scene, camera: { ...camera, eye: { x: eye.x * factor, y: eye.y * factor, z: eye.z * factor } } };
+}
+
+// The figure as drawn here: house type, height and title; the traces with their colour bars' type.
+function houseStyle(box, layout, traces) {
+  const family = getComputedStyle(box).fontFamily;
+  layout.font = { family, ...(layout.font || {}), color: TEXT_COLOR };
+  if (layout.scene) {
+    layout.margin = { ...(layout.margin || {}), l: Math.max((layout.margin || {}).l || 0, 36) };   // room for z ticks
+    if (box.clientWidth < 600) layout.scene = zoomedOut(layout.scene, 1.35);      // a phone: the whole box in view
+  }
+  fitHeight(box, layout);
+  fitTitle(box, layout, family);
+  return minimumType(layout, traces);
+}
+
 async function render(box, data) {
   if (box.latest !== data) return;                      // a newer figure is queued: draw that one only
   const figure = assemble(data);
@@ -232,13 +319,14 @@ async function render(box, data) {
   }
   if (figure.template) layout.template = figure.template;
   if (layout.updatemenus) layout.updatemenus = withOwnPlayer(layout.updatemenus);
+  const traces = houseStyle(box, layout, figure.traces);
   box.plot.style.height = `${layout.height || 450}px`;
   stop(box);
   box.frames = figure.frames;
   box.frameMs = frameMs(data.layout.updatemenus);
   const ownButtons = (data.layout.updatemenus || []).length > 0;    // a chart played by another's button has no speed menu
   box.querySelector(".gl-bar").style.display = figure.frames.length && ownButtons ? "" : "none";
-  await Plotly.react(box.plot, figure.traces, layout, { responsive: true, displaylogo: false, ...data.config });
+  await Plotly.react(box.plot, traces, layout, { responsive: true, displaylogo: false, ...data.config });
   bindEvents(box, Plotly);
   box.plot.dataset.renders = String(Number(box.plot.dataset.renders || 0) + 1);
 }
