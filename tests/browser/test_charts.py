@@ -19,6 +19,7 @@ from .helpers import (
     navigate,
     runs_finished,
     set_slider,
+    slider_value,
     timed_change,
     wait_until,
 )
@@ -144,4 +145,19 @@ def test_the_theta_sweep_turns_u_once_around_in_the_browser(page, timings):
     marker = plot(page, "fig_theta").evaluate("gd => [gd.data.at(-1).x[0], gd.data.at(-1).y[0]]")
     assert marker[0] == 30                                          # the θ curve's marker is back at θ = 30°
     assert runs_finished(page) == runs                              # no server round trip, not even one
+    assert_page_ok(page)
+
+
+def test_a_click_on_the_map_moves_the_start(page, timings):
+    goto(page, "Gradient_descent")
+    before = (slider_value(page, "start x"), slider_value(page, "start y"))
+    gd = plot(page, "fig_map")
+    gd.scroll_into_view_if_needed()
+    x, y = gd.evaluate("""gd => { const l = gd._fullLayout, r = gd.getBoundingClientRect();
+        return [r.left + l.xaxis._offset + l.xaxis.c2p(2), r.top + l.yaxis._offset + l.yaxis.c2p(2)]; }""")
+    seconds = timed_change(page, lambda: (page.mouse.click(x, y), wait_until(
+        page, lambda: slider_value(page, "start x"), lambda v: v != before[0], "the start to move")))
+    timings["interactions"]["charts: click the map at (2, 2) -> start moved, charts redrawn"] = round(seconds, 3)
+    after = (slider_value(page, "start x"), slider_value(page, "start y"))
+    assert after != before and after == pytest.approx((2, 2), abs=0.5)   # the clickable grid point nearest (2, 2)
     assert_page_ok(page)
