@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
+from gradcore.directional import ThetaCurve
 from gradcore.formula import Formula
 
 COLORSCALE = "Turbo"          # rainbow-like, as in the lecture's plots
@@ -150,8 +151,7 @@ def directional_surface_figure(grid: Grid, p2, value: float, u2, curve_xy: np.nd
                                slope: float, grad2, title: str = "") -> go.Figure:
     """Surface, P, the vertical plane through P along u, the curve it cuts, its tangent (slope D_u f) and ∇f at P.
 
-    p2, u2 and grad2 are P, u and ∇f(P) in the plotted plane; curve_xy (m, 2) and curve_z (m,) the cut curve.
-    """
+    p2, u2 and grad2 are P, u and ∇f(P) in the plotted plane; curve_xy (m, 2) and curve_z (m,) the cut curve.    """
     zlo, zhi = _z_span(grid)
     ends = np.asarray(curve_xy)[[0, -1]]
     data = [
@@ -184,6 +184,19 @@ def directional_surface_figure(grid: Grid, p2, value: float, u2, curve_xy: np.nd
     return go.Figure(data, _layout_dict(title, scene=scene, legend=legend, margin={"l": 0, "r": 0, "t": 50, "b": 0}))
 
 
+SWEEP_GROUP = "theta-sweep"   # charts whose frames play together when the sweep button is pressed (ui/chart_assets)
+SWEEP_FRAMES = 73             # θ = 0, 5, …, 360°: the sweep's frames (a ThetaCurve with this many samples)
+
+
+def _sweep_menu() -> list[dict]:
+    """The button that turns u once around; the browser plays every chart of SWEEP_GROUP, then shows θ again."""
+    play = {"frame": {"duration": 70, "redraw": False}, "transition": {"duration": 0}, "mode": "immediate",
+            "group": SWEEP_GROUP, "restore": True}
+    return [{"type": "buttons", "showactive": False, "x": 0.0, "y": 1.0, "xanchor": "left", "yanchor": "bottom",
+             "pad": {"t": 0, "b": 6}, "bgcolor": "white", "font": {"size": 15},
+             "buttons": [{"label": "⟳ Turn u once around", "method": "animate", "args": [None, play]}]}]
+
+
 def _arrow_annotations(start, vector, color: str, label: str) -> list[dict]:
     end = np.asarray(start, dtype=np.float64) + np.asarray(vector, dtype=np.float64)
     direction = np.asarray(vector, dtype=np.float64) / max(float(np.hypot(*vector)), 1e-300)
@@ -196,8 +209,12 @@ def _arrow_annotations(start, vector, color: str, label: str) -> list[dict]:
     ]
 
 
-def level_set_figure(grid: Grid, p2, value: float, u2=None, grad2=None, title: str = "") -> go.Figure:
-    """Contour map with P, the level curve f = f(P) through it, the arrow u and the gradient's direction."""
+def level_set_figure(grid: Grid, p2, value: float, u2=None, grad2=None, title: str = "",
+                     sweep: ThetaCurve | None = None) -> go.Figure:
+    """Contour map with P, the level curve f = f(P) through it, the arrow u and the gradient's direction.
+
+    With `sweep`, a button turns u once around P in the browser (the hiker turning on the spot), θ = 0 … 360°.
+    """
     data = [_contour_trace(grid)]
     if np.isfinite(value):
         data.append({"type": "contour", "x": _f32(grid.xs), "y": _f32(grid.ys), "z": _f32(grid.Z), "autocontour": False,
@@ -211,7 +228,18 @@ def level_set_figure(grid: Grid, p2, value: float, u2=None, grad2=None, title: s
     g = _unit(grad2) if grad2 is not None else None
     if g is not None and np.isfinite(value):
         annotations += _arrow_annotations(p2, length * g, GRADIENT_COLOR, "∇f")
-    return go.Figure(data, _layout_dict(title, annotations=annotations, **_plane_axes(grid)))
+    layout = _layout_dict(title, annotations=annotations, **_plane_axes(grid))
+    frames = []
+    if sweep is not None and u2 is not None:
+        layout.update(updatemenus=_sweep_menu(), margin={**layout["margin"], "t": 95})     # the button under the title
+        frames = [{"name": f"{t:g}", "layout": {"annotations": _arrow_annotations(p2, length * unit_u(t), DIRECTION_COLOR, "u")
+                                                + annotations[2:]}} for t in sweep.thetas]
+    return go.Figure(data, layout, frames)
+
+
+def unit_u(theta: float) -> np.ndarray:
+    """u = (cos θ, sin θ), θ in degrees."""
+    return np.array([np.cos(np.deg2rad(theta)), np.sin(np.deg2rad(theta))])
 
 
 def _y_range(values: np.ndarray, y0: float) -> list[float] | None:
@@ -254,10 +282,12 @@ def slice_figure(t: np.ndarray, values: np.ndarray, value: float, slope: float, 
 
 
 def theta_figure(thetas: np.ndarray, values: np.ndarray, theta: float, current: float, phi: float, maximum: float,
-                 zeros=(), title: str = "", one_sided: np.ndarray | None = None, note: str = "") -> go.Figure:
+                 zeros=(), title: str = "", one_sided: np.ndarray | None = None, note: str = "",
+                 sweep: ThetaCurve | None = None) -> go.Figure:
     """D_u f as a function of θ: the current θ, the maximum |∇f| at φ, the minimum −|∇f| at φ + 180, the zeros.
 
     With `one_sided` (at a kink) the one-sided limits are the curve, and ∇f · u is drawn dashed as not valid.
+    With `sweep`, the current θ's marker has frames that run along the curve when the surface's sweep plays.
     """
     valid = one_sided is None
     data = [{"type": "scatter", "x": thetas, "y": values, "mode": "lines", "showlegend": not valid,
@@ -291,7 +321,12 @@ def theta_figure(thetas: np.ndarray, values: np.ndarray, theta: float, current: 
                           xaxis={"title": "θ (degrees)", "range": [-5, 365], "tickvals": list(range(0, 361, 45))},
                           yaxis={"title": "D_u f(P)", "range": [-1.45 * span, 1.45 * span], "zeroline": True,
                                  "zerolinewidth": 2})
-    return go.Figure(data, layout)
+    frames = []
+    if sweep is not None and valid and np.isfinite(current):
+        layout["meta"] = {"play_group": SWEEP_GROUP}
+        frames = [{"name": f"{t:g}", "traces": [len(data) - 1], "data": [{"x": [float(t)], "y": [float(r)]}]}
+                  for t, r in zip(sweep.thetas, sweep.values, strict=True)]
+    return go.Figure(data, layout, frames)
 
 
 def _arrow_segments(x, y, dx, dy, length: float) -> tuple[np.ndarray, np.ndarray]:

@@ -24,6 +24,7 @@ from gradcore.directional import (
     theta_curve,
 )
 from gradcore.figures import (
+    SWEEP_FRAMES,
     curve_with_tangent_figure,
     directional_surface_figure,
     level_set_figure,
@@ -154,11 +155,12 @@ else:
     others = ", ".join(f"{n} = {P[i]:.3g}" for i, n in enumerate(names) if i not in axes)
     grid = cached_grid(f.text, sel.domain, tuple(P) if f.n > 2 else None, axes)
     top_left, top_right = st.columns(2, gap="medium")
+    sweep = theta_curve(d.plane_gradient, SWEEP_FRAMES)     # the frames of the θ sweep button
     chart(directional_surface_figure(grid, d.plane_point, d.value, d.plane_u, sl.points[:, list(axes)],
                                                      sl.values, slope, d.plane_gradient, "The cut along u and its tangent"),
                           key="fig_surface", where=top_left)
     chart(level_set_figure(grid, d.plane_point, d.value, d.plane_u, d.plane_gradient,
-                                            "Level curves: ∇f is perpendicular" + (f" ({others})" if others else "")),
+                                            "Level curves: ∇f is perpendicular" + (f" ({others})" if others else ""), sweep),
                            key="fig_level", where=top_right)
     curve = theta_curve(d.plane_gradient)
     bottom_left, bottom_right = st.columns(2, gap="medium")
@@ -167,7 +169,7 @@ else:
     kink_curve = None if d.differentiable or not d.defined else one_sided_curve(f, P, curve.thetas, axes)
     chart(theta_figure(curve.thetas, curve.values, theta, d.rate,
                                            curve.phi, curve.maximum, curve.zeros, "D_u f for every direction θ", kink_curve,
-                                           "" if d.defined else "f is not defined at P"), key="fig_theta", where=bottom_right)
+                                           "" if d.defined else "f is not defined at P", sweep), key="fig_theta", where=bottom_right)
 
 error_column = "|quotient − ∇f·u|" if d.differentiable else "|quotient − one-sided limit|"
 st.subheader("D_u f three ways")

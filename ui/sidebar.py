@@ -15,6 +15,7 @@ from gradcore.formula import MAX_LENGTH
 from gradcore.presets import DEFAULT, PRESETS, Preset, find_preset
 from gradcore.symbolic import OverBudget
 from ui.memory import keep_memory_low
+from ui.present import presenter_view
 from ui.state import keep, restore_after_page_switch
 
 # Widget keys (they are URL parameters or session keys; keep them stable):
@@ -146,6 +147,7 @@ def formula_sidebar() -> Selection:
     preset = find_preset(str(text))
     st.session_state[KEY_PRESET] = preset.name if preset else None
     st.markdown(_CSS, unsafe_allow_html=True)
+    presenter_view()
     with st.sidebar:
         page_links()
         st.divider()

@@ -19,6 +19,7 @@ from .helpers import (
     navigate,
     runs_finished,
     set_slider,
+    slider_value,
     timed_change,
     wait_until,
 )
@@ -121,3 +122,42 @@ def test_charts_use_the_width_they_are_given_at_1920(page):
     widths = page.evaluate("""() => Array.from(document.querySelectorAll('.gl-chart')).map(box =>
         [box.parentElement.getBoundingClientRect().width, box.querySelector('.main-svg').getBoundingClientRect().width])""")
     assert widths and all(svg >= 0.97 * column for column, svg in widths), widths
+
+
+def arrow_u(page) -> tuple:
+    """The level map's arrow u as drawn now: its tip in the layout and how the player turned its SVG (None: not)."""
+    return tuple(plot(page, "fig_level").evaluate("""gd => [gd.layout.annotations[0].x, gd.layout.annotations[0].y,
+        gd.querySelector('.annotation[data-index="0"]').getAttribute('transform')]"""))
+
+
+def test_the_theta_sweep_turns_u_once_around_in_the_browser(page, timings):
+    goto(page, "Directional_derivative")
+    before, runs = arrow_u(page), runs_finished(page)
+    seen: list[tuple] = []
+    start = time.perf_counter()
+    page.locator('.gl-chart[data-key="fig_level"] .updatemenu-button').filter(has_text="Turn u once around").click()
+    for key in ("fig_level", "fig_theta"):                          # one button plays both charts of the sweep
+        wait_until(page, lambda k=key: (seen.append(arrow_u(page)), plot(page, k).get_attribute("data-played"))[1],
+                   lambda v: v == "1", f"the sweep of {key} to end", timeout=3 * TIMEOUT_S)
+    timings["interactions"]["charts: θ sweep, 73 frames -> back at θ"] = round(time.perf_counter() - start, 3)
+    assert len(set(seen)) >= 4                                      # u pointed in other directions on the way
+    assert before[2] is None and arrow_u(page) == before            # and ends at the θ of the slider
+    marker = plot(page, "fig_theta").evaluate("gd => [gd.data.at(-1).x[0], gd.data.at(-1).y[0]]")
+    assert marker[0] == 30                                          # the θ curve's marker is back at θ = 30°
+    assert runs_finished(page) == runs                              # no server round trip, not even one
+    assert_page_ok(page)
+
+
+def test_a_click_on_the_map_moves_the_start(page, timings):
+    goto(page, "Gradient_descent")
+    before = (slider_value(page, "start x"), slider_value(page, "start y"))
+    gd = plot(page, "fig_map")
+    gd.scroll_into_view_if_needed()
+    x, y = gd.evaluate("""gd => { const l = gd._fullLayout, r = gd.getBoundingClientRect();
+        return [r.left + l.xaxis._offset + l.xaxis.c2p(2), r.top + l.yaxis._offset + l.yaxis.c2p(2)]; }""")
+    seconds = timed_change(page, lambda: (page.mouse.click(x, y), wait_until(
+        page, lambda: slider_value(page, "start x"), lambda v: v != before[0], "the start to move")))
+    timings["interactions"]["charts: click the map at (2, 2) -> start moved, charts redrawn"] = round(seconds, 3)
+    after = (slider_value(page, "start x"), slider_value(page, "start y"))
+    assert after != before and after == pytest.approx((2, 2), abs=0.5)   # the clickable grid point nearest (2, 2)
+    assert_page_ok(page)

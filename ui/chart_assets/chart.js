@@ -75,9 +75,39 @@ function frameMs(menus) {
   return 60;
 }
 
+// A frame's annotations (the sweep's arrow u and its label) drawn where the frame puts them by moving their SVG:
+// a plotly relayout per frame redraws the whole contour map. Arrows turn about their tail, labels move.
+function pixel(gd, ref, v) {
+  const axis = gd._fullLayout[ref.replace(/^([xy])/, "$1axis")];
+  return axis._offset + axis.c2p(v);
+}
+
+function moveArrows(box, frame) {
+  const gd = box.plot, drawn = gd._fullLayout.annotations || [];
+  (frame.layout.annotations || []).forEach((a, i) => {
+    const g = gd.querySelector(`.annotation[data-index="${i}"]`), now = drawn[i];
+    if (!g || !now) return;
+    const at = (x, y, ann) => [pixel(gd, ann.xref, x) + (ann.xshift || 0), pixel(gd, ann.yref, y) - (ann.yshift || 0)];
+    const [x0, y0] = at(now.x, now.y, now), [x1, y1] = at(a.x, a.y, { ...now, ...a });
+    if (now.showarrow) {
+      const [tx, ty] = at(now.ax, now.ay, { ...now, xshift: 0, yshift: 0 });
+      const turn = (Math.atan2(y1 - ty, x1 - tx) - Math.atan2(y0 - ty, x0 - tx)) * 180 / Math.PI;
+      g.setAttribute("transform", `rotate(${turn} ${tx} ${ty})`);
+    } else {
+      g.setAttribute("transform", `translate(${x1 - x0} ${y1 - y0})`);
+    }
+  });
+}
+
+function unmoveArrows(box) {
+  box.plot.querySelectorAll(".annotation[transform]").forEach((g) => g.removeAttribute("transform"));
+}
+
 async function showFrame(box, Plotly, frame) {
+  if (frame.home) unmoveArrows(box);
+  else if (frame.layout) moveArrows(box, frame);
   for (const [j, index] of (frame.traces || []).entries()) {
-    const update = Object.fromEntries(Object.entries(frame.data[j]).map(([attr, v]) => [attr, [v]]));
+    const update = Object.fromEntries(Object.entries(frame.data[j]).filter(([attr]) => attr !== "type").map(([attr, v]) => [attr, [v]]));
     await Plotly.restyle(box.plot, update, [index]);
   }
 }
@@ -106,15 +136,31 @@ function moveTo(box, frame) {
 }
 
 function stop(box) {
+  unmoveArrows(box);
   box.playing = null;
   clearTimeout(box.timer);
   box.plot.dataset.playing = "0";
 }
 
-async function play(box, Plotly) {
+// Only the SVG of 2-D scatter traces can be moved without plotly; a 3-D trace's frame is a restyle.
+function movable(box, frame) {
+  return (frame.traces || []).every((i) => box.plot._fullData[i] && box.plot._fullData[i].type === "scatter");
+}
+
+// The figure's own values of what the frames change: shown again after a play that says "restore" (the θ sweep).
+function homeFrame(box) {
+  const first = box.frames[0], traces = first.traces || [];
+  const data = traces.map((i, j) => Object.fromEntries(Object.keys(first.data[j]).map((a) => [a, box.plot.data[i][a]])));
+  return { traces, data, home: true };
+}
+
+// Play the frames; `options` (from the button pressed, here or on another chart of its group): ms, speed, restore.
+async function play(box, Plotly, options = {}) {
   stop(box);
   const frames = box.frames, token = {};
   if (!frames.length) return;
+  const home = options.restore ? homeFrame(box) : null;
+  const ms = () => (options.ms || box.frameMs) / Number(options.speed || box.speed.value);
   box.playing = token;
   box.plot.dataset.playing = "1";
   await showFrame(box, Plotly, frames[0]);
@@ -123,16 +169,25 @@ async function play(box, Plotly) {
     if (box.playing !== token) return;
     if (k >= frames.length - 1) {
       stop(box);
-      await showFrame(box, Plotly, frames[frames.length - 1]);
+      await showFrame(box, Plotly, home || frames[frames.length - 1]);
       box.plot.dataset.played = String(Number(box.plot.dataset.played || 0) + 1);
       return;
     }
-    moveTo(box, frames[k]);
+    if (frames[k].layout) moveArrows(box, frames[k]);
+    if (movable(box, frames[k])) moveTo(box, frames[k]);
+    else await showFrame(box, Plotly, frames[k]);
     box.shown = k++;
-    box.timer = setTimeout(step, box.frameMs / Number(box.speed.value));
+    box.timer = setTimeout(step, ms());
   };
   box.shown = 0;
-  box.timer = setTimeout(step, box.frameMs / Number(box.speed.value));
+  box.timer = setTimeout(step, ms());
+}
+
+// A button whose args name a group plays every chart of the page whose layout.meta.play_group is that group.
+function playGroup(box, Plotly, settings) {
+  const options = { ms: frameMs(box.latest.layout.updatemenus), speed: box.speed.value, restore: !!settings.restore };
+  play(box, Plotly, options);
+  if (settings.group) document.dispatchEvent(new CustomEvent("gl-play", { detail: { group: settings.group, from: box, options } }));
 }
 
 async function pause(box, Plotly) {
@@ -151,9 +206,100 @@ function bindEvents(box, Plotly) {
   });
   box.plot.on("plotly_buttonclicked", (event) => {
     const args = event.button && event.button.args;
-    if (args && args[0] === null) play(box, Plotly);
+    if (args && args[0] === null) playGroup(box, Plotly, args[1] || {});
     else pause(box, Plotly);
   });
+  document.addEventListener("gl-play", (event) => {
+    const { group, from, options } = event.detail;
+    if (from !== box && box.isConnected && (box.latest.layout.meta || {}).play_group === group) play(box, Plotly, options);
+  });
+}
+
+// ---- the house style, applied to every figure in one place -------------------------------------------------
+// Type: the page's own font, text in #111 (contrast about 18:1 on white), tick labels at least 14 px (16 px in the
+// presenter view, which ui/present.py marks with an element of class st-key-gl_presenter).
+const TEXT_COLOR = "#111111";
+const TOOLBAR_PX = 30;                                   // plotly's toolbar strip at the top right
+
+function presenting() {
+  return !!document.querySelector(".st-key-gl_presenter");
+}
+
+function atLeast(font, size) {
+  return { ...(font || {}), size: Math.max((font && font.size) || 0, size) };
+}
+
+function axisNames(layout) {
+  return Object.keys(layout).filter((k) => /^[xy]axis\d*$/.test(k));
+}
+
+function minimumType(layout, traces) {
+  const tick = presenting() ? 16 : 14;
+  for (const name of axisNames(layout)) layout[name] = { ...layout[name], tickfont: atLeast(layout[name].tickfont, tick) };
+  for (const scene of Object.keys(layout).filter((k) => /^scene\d*$/.test(k))) {
+    for (const a of ["xaxis", "yaxis", "zaxis"]) {
+      const axis = layout[scene][a] || {};
+      layout[scene] = { ...layout[scene], [a]: { ...axis, tickfont: atLeast(axis.tickfont, tick) } };
+    }
+  }
+  if (layout.legend) layout.legend = { ...layout.legend, font: atLeast(layout.legend.font, tick) };
+  return traces.map((t) => (t.colorbar ? { ...t, colorbar: { ...t.colorbar, tickfont: atLeast(t.colorbar.tickfont, tick) } } : t));
+}
+
+// Words of the title in lines that fit `width` px (plotly does not wrap titles).
+function wrapWords(text, width, font) {
+  const ctx = (wrapWords.canvas ||= document.createElement("canvas")).getContext("2d");
+  ctx.font = font;
+  const lines = [];
+  for (const word of text.split(" ")) {
+    const last = lines.length ? `${lines[lines.length - 1]} ${word}` : word;
+    if (lines.length && ctx.measureText(last).width <= width) lines[lines.length - 1] = last;
+    else lines.push(word);
+  }
+  return lines;
+}
+
+// A bold title in the page's font, wrapped to the chart's width and set below the toolbar when it would reach it.
+function fitTitle(box, layout, family) {
+  const title = typeof layout.title === "string" ? { text: layout.title } : { ...(layout.title || {}) };
+  if (!title.text || title.text.includes("<br>")) return;
+  const size = (title.font && title.font.size) || Math.round(1.3 * ((layout.font && layout.font.size) || 16));
+  const width = box.clientWidth - 16, font = `700 ${size}px ${family}`;
+  const lines = wrapWords(title.text, width, font);
+  const free = wrapWords(title.text, width - 9 * TOOLBAR_PX, font).length === 1;   // clear of the toolbar
+  const top = free ? 6 : TOOLBAR_PX, height = lines.length * size * 1.25;
+  const margin = layout.margin || {};
+  const extra = Math.max(0, top + height + 8 - (margin.t ?? 50) + (layout.updatemenus ? 45 : 0));
+  layout.title = { ...title, text: lines.join("<br>"), font: { ...(title.font || {}), size, weight: 700, color: TEXT_COLOR },
+                   yref: "container", y: 1 - top / (layout.height || 450), yanchor: "top", x: title.x ?? 0.01 };
+  layout.margin = { ...margin, t: (margin.t ?? 50) + extra };
+  layout.height = (layout.height || 450) + extra;       // the plot keeps its size, the chart grows
+}
+
+// Square maps (equal axis scales) and 3-D scenes are as tall as their width allows, up to most of the window.
+function fitHeight(box, layout) {
+  const square = layout.scene || Object.values(layout).some((v) => v && typeof v === "object" && v.scaleanchor);
+  if (!square) return;
+  const tall = Math.min(0.85 * box.clientWidth, 0.85 * window.innerHeight);
+  layout.height = Math.max(layout.height || 450, Math.round(tall));
+}
+
+function zoomedOut(scene, factor) {
+  const camera = scene.camera || {}, eye = camera.eye || { x: 1.25, y: 1.25, z: 1.25 };
+  return { ...scene, camera: { ...camera, eye: { x: eye.x * factor, y: eye.y * factor, z: eye.z * factor } } };
+}
+
+// The figure as drawn here: house type, height and title; the traces with their colour bars' type.
+function houseStyle(box, layout, traces) {
+  const family = getComputedStyle(box).fontFamily;
+  layout.font = { family, ...(layout.font || {}), color: TEXT_COLOR };
+  if (layout.scene) {
+    layout.margin = { ...(layout.margin || {}), l: Math.max((layout.margin || {}).l || 0, 36) };   // room for z ticks
+    if (box.clientWidth < 600) layout.scene = zoomedOut(layout.scene, 1.35);      // a phone: the whole box in view
+  }
+  fitHeight(box, layout);
+  fitTitle(box, layout, family);
+  return minimumType(layout, traces);
 }
 
 async function render(box, data) {
@@ -173,12 +319,14 @@ async function render(box, data) {
   }
   if (figure.template) layout.template = figure.template;
   if (layout.updatemenus) layout.updatemenus = withOwnPlayer(layout.updatemenus);
+  const traces = houseStyle(box, layout, figure.traces);
   box.plot.style.height = `${layout.height || 450}px`;
   stop(box);
   box.frames = figure.frames;
   box.frameMs = frameMs(data.layout.updatemenus);
-  box.querySelector(".gl-bar").style.display = figure.frames.length ? "" : "none";
-  await Plotly.react(box.plot, figure.traces, layout, { responsive: true, displaylogo: false, ...data.config });
+  const ownButtons = (data.layout.updatemenus || []).length > 0;    // a chart played by another's button has no speed menu
+  box.querySelector(".gl-bar").style.display = figure.frames.length && ownButtons ? "" : "none";
+  await Plotly.react(box.plot, traces, layout, { responsive: true, displaylogo: false, ...data.config });
   bindEvents(box, Plotly);
   box.plot.dataset.renders = String(Number(box.plot.dataset.renders || 0) + 1);
 }

@@ -1,0 +1,121 @@
+"""The presenter view and phones, measured in the browser on every page.
+
+Presenter view (?present=1) at 1280x720: no sidebar, body text at least 20 px, metric values and chart tick labels
+at least 16 px, every text colour at least 4.5:1 against its background (WCAG AA). Normal view: chart tick labels at
+least 14 px, the same contrast. At 390x844 (a phone) nothing is wider than the screen: a formula too wide scrolls
+inside its own box. Screenshots of every page in the three views go to artifacts/screenshots/views/.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from .helpers import SCREENSHOTS, VIEWPORT, assert_page_ok, discover_pages, goto
+
+pytestmark = pytest.mark.browser
+
+PAGES = discover_pages()
+PHONE = {"width": 390, "height": 844}
+AA_CONTRAST = 4.5
+
+# Every visible text in the main area: [where, what, font px, contrast]. HTML text is measured against the first
+# ancestor with a background; chart text (SVG) against the chart's paper. KaTeX's sub- and superscripts are small by
+# design and excluded; metric values are reported as kind "metric", chart tick labels as "tick".
+_TEXTS_JS = """() => {
+  const rgba = s => { const m = s.match(/[\\d.]+/g).map(Number); return m.length === 3 ? [...m, 1] : m; };
+  const lum = ([r, g, b]) => { const c = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+                               return 0.2126 * c(r) + 0.7152 * c(g) + 0.0722 * c(b); };
+  const over = (top, bottom) => top.slice(0, 3).map((v, i) => v * top[3] + bottom[i] * (1 - top[3]));
+  const contrast = (fg, bg) => { const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x); return (a + 0.05) / (b + 0.05); };
+  const background = el => { if (el.closest('[data-testid="stSliderThumbValue"]')) return [255, 255, 255];  // above the thumb
+                             for (let e = el; e; e = e.parentElement) { const c = rgba(getComputedStyle(e).backgroundColor);
+                               if (c[3] > 0.5) return c.slice(0, 3); } return [255, 255, 255]; };
+  const shown = el => el.checkVisibility({opacityProperty: true, visibilityProperty: true}) && el.getBoundingClientRect().width > 0;
+  const out = [];
+  const main = document.querySelector('[data-testid="stMain"]');
+  for (const el of main.querySelectorAll('*')) {
+    if (el.closest('svg, .katex, [data-testid="stHeader"]') || !shown(el)) continue;
+    const text = Array.from(el.childNodes).filter(n => n.nodeType === 3).map(n => n.textContent).join('').trim();
+    if (!text) continue;
+    const style = getComputedStyle(el), bg = background(el);
+    const kind = el.closest('[data-testid="stMetricValue"]') ? 'metric' : 'text';
+    out.push([kind, text.slice(0, 40), parseFloat(style.fontSize), contrast(over(rgba(style.color), bg), bg)]);
+  }
+  for (const gd of main.querySelectorAll('.js-plotly-plot')) {
+    if (!shown(gd)) continue;
+    const paper = rgba(getComputedStyle(gd.querySelector('.main-svg .bg') || gd).fill || 'rgb(255,255,255)');
+    for (const t of gd.querySelectorAll('.xtick text, .ytick text, .cbaxis text, .gtitle, .legendtext, .xtitle, .ytitle')) {
+      if (!t.textContent.trim() || !shown(t)) continue;
+      const style = getComputedStyle(t), fill = rgba(style.fill);
+      const kind = t.closest('.xtick, .ytick, .cbaxis') ? 'tick' : 'chart';
+      out.push([kind, t.textContent.slice(0, 40), parseFloat(style.fontSize), contrast(over(fill, [255, 255, 255]), [255, 255, 255])]);
+    }
+  }
+  return out;
+}"""
+
+# Elements sticking out past the right edge of the screen, but for those inside a box that scrolls or clips
+# sideways and itself fits (a wide formula scrolls in its own box).
+_TOO_WIDE_JS = """() => {
+  const width = document.documentElement.clientWidth, out = [];
+  const contained = el => { for (let e = el.parentElement; e; e = e.parentElement) {
+      if (['auto', 'scroll', 'hidden', 'clip'].includes(getComputedStyle(e).overflowX)) return e.getBoundingClientRect().right <= width + 1;
+    } return false; };
+  for (const el of document.querySelectorAll('[data-testid="stMain"] *')) {
+    const r = el.getBoundingClientRect();
+    if (r.width > 0 && r.right > width + 1 && !contained(el)) {
+      out.push(`${el.tagName.toLowerCase()}.${el.className?.baseVal ?? el.className} ${Math.round(r.right)} px`);
+    }
+  }
+  return [document.documentElement.scrollWidth, out.slice(0, 8)];
+}"""
+
+
+def _views_shot(page, name: str) -> None:
+    """A full-page screenshot at the viewport's width into artifacts/screenshots/views/<name>.png."""
+    path = SCREENSHOTS / "views" / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    width = page.viewport_size["width"]
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": width, "height": max(height, 600)})
+    page.wait_for_timeout(400)
+    page.screenshot(path=path, full_page=True)
+
+
+def _failures(texts: list, body: float, metric: float, tick: float) -> list:
+    least = {"text": body, "chart": tick, "metric": metric, "tick": tick}
+    return [t for t in texts if t[2] < least[t[0]] - 0.05 or t[3] < AA_CONTRAST]
+
+
+@pytest.mark.parametrize("app_page", PAGES, ids=[p.name for p in PAGES])
+def test_presenter_view_reads_from_the_back_row(page, app_page):
+    goto(page, app_page.name, {"present": "1"})
+    assert not page.locator('[data-testid="stSidebar"]').is_visible()
+    assert page.get_by_role("button", name="Leave presenter view").is_visible()
+    assert page.locator('[data-testid="stMain"] [data-testid="stExpander"]').evaluate_all(
+        "els => els.every(e => !e.checkVisibility())")                   # help, code and tables are hidden
+    texts = page.evaluate(_TEXTS_JS)
+    assert any(t[0] == "tick" for t in texts) or app_page.name in ("Autograd",), "no chart tick labels measured"
+    assert _failures(texts, body=20, metric=16, tick=16) == []
+    assert_page_ok(page)
+    _views_shot(page, f"{app_page.name}-presenter")
+
+
+@pytest.mark.parametrize("app_page", PAGES, ids=[p.name for p in PAGES])
+def test_normal_view_tick_labels_and_contrast(page, app_page):
+    goto(page, app_page.name)
+    texts = page.evaluate(_TEXTS_JS)
+    assert _failures(texts, body=0, metric=0, tick=14) == []
+    _views_shot(page, f"{app_page.name}-normal")
+
+
+@pytest.mark.parametrize("app_page", PAGES, ids=[p.name for p in PAGES])
+def test_a_phone_sees_nothing_wider_than_its_screen(page, app_page):
+    page.set_viewport_size(PHONE)
+    try:
+        goto(page, app_page.name)
+        scroll_width, too_wide = page.evaluate(_TOO_WIDE_JS)
+        assert (scroll_width, too_wide) == (PHONE["width"], [])
+        _views_shot(page, f"{app_page.name}-phone")
+    finally:
+        page.set_viewport_size(VIEWPORT)
