@@ -2,6 +2,7 @@
 
     python bench/load.py --sessions 10              # starts `streamlit run app.py` on a free loopback port
     python bench/load.py --sessions 50 --url http://127.0.0.1:8501 --pid 1234   # a server already running
+    python bench/load.py --sessions --per-page                # only the server CPU of one rerun, per page and control
 
 Each session is one websocket, as a browser tab is: it asks for a page, then sends the widget values a slider
 drag would send, and times each interaction from the request to the server's "script finished" (the browser's
@@ -334,9 +335,50 @@ def cpu_of_request(url: str, pid: int, n: int, page: str, values: dict) -> float
     return cpu
 
 
+# ---------------------------------------------------------------- CPU of one rerun, per page and control
+
+def _new(start: float, n: int = 6, step: float = 0.07) -> list[float]:
+    return [round(start + step * i, 2) for i in range(n)]
+
+
+# page -> (what the control asks for, widget key, the values sent one after another); "cached" revisits values sent
+# just before, so the descent is in the cache and only the page's own work remains
+PAGE_CONTROLS = {
+    "Directional_derivative": [("θ (no descent)", "theta", [20, 35, 50, 65, 80, 95]),
+                               ("P (no descent)", "px", _new(-1.3))],
+    "Gradient": [("P (no descent)", "px", _new(-1.2))],
+    "Autograd": [("P (no descent)", "px", _new(-1.1))],
+    "Gradient_descent": [("start x₀: a new descent", "sx", _new(-2.9)), ("start x₀ of a cached run", "sx", _new(-2.9)),
+                         ("step scrubber t (no descent)", "scrub", [10, 40, 70, 100, 130, 160])],
+    "Mini-batch": [("epoch shown (no training)", "mb_at", [1, 2, 3, 4, 5, 6])],
+    "Landscape": [("P: a new learning-rate sweep", "px", _new(-2.8)), ("P of a cached sweep", "px", _new(-2.8))],
+}
+
+
+def cpu_per_control(url: str, pid: int, pages: dict = PAGE_CONTROLS) -> list[tuple[str, str, float]]:
+    """(page, control, server CPU seconds per rerun) with one session alone on the server: each value is one rerun."""
+    session, rows = Session(url), []
+    try:
+        for page, controls in pages.items():
+            session.open(page)
+            for label, key, values in controls:
+                cpu0 = cpu_seconds(pid)
+                for value in values:
+                    session.set(key, value)
+                rows.append((page, label, (cpu_seconds(pid) - cpu0) / len(values)))
+    finally:
+        session.close()
+    return rows
+
+
+def cpu_lines(rows: list[tuple[str, str, float]]) -> list[str]:
+    return ["server CPU per rerun, one session alone:", *(f"  {page:<24} {label:<32} {cpu * 1000:5.0f} ms" for page, label, cpu in rows)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sessions", type=int, nargs="+", default=[10], help="N, or several (5 10 20 50)")
+    parser.add_argument("--sessions", type=int, nargs="*", default=[10], help="N, or several (5 10 20 50); none: no class")
+    parser.add_argument("--per-page", action="store_true", help="first: server CPU per rerun for each page and control")
     parser.add_argument("--steps", type=int, default=3, help="slider steps per page and session")
     parser.add_argument("--url", help="a running server (loopback); default: start one")
     parser.add_argument("--pid", type=int, help="the running server's process id, for RSS and CPU")
@@ -346,6 +388,9 @@ def main() -> None:
         parser.error("--url must be a loopback address (127.0.0.1, localhost, ::1): this load is for a server on this machine")
     with contextlib.ExitStack() as stack:
         url, pid = (args.url, args.pid) if args.url else stack.enter_context(serve("--server.disconnectedSessionTTL", "2"))
+        if args.per_page:
+            load0 = os.getloadavg()[0]
+            print("\n".join(cpu_lines(cpu_per_control(url, pid))) + f"\n  (machine load average {load0:.1f} → {os.getloadavg()[0]:.1f})")
         for n in args.sessions:
             report = run_class(url, pid, n, args.steps)
             print("\n".join(report.lines()))

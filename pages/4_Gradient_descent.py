@@ -339,26 +339,11 @@ def summary_table(runs: list[tuple[str, Trajectory]], minima) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def show_step(f, run: Trajectory, axes, domain) -> None:
-    """The scrubbed step up close: the arrows, and the numbers per coordinate."""
+def show_step(f, run: Trajectory, axes, domain, memo: tuple | None = None) -> None:
+    """The scrubbed step up close: the arrows, and the numbers per coordinate (memo: what the figure depends on)."""
     view = step_view(run, st.session_state["scrub"])
     left, right = st.columns([5, 6], gap="medium")
-    if f.n == 1:
-        half = step_window(view, (0,), 0.05 * (domain[1] - domain[0]))
-        xs = np.linspace(view.x[0] - half, view.x[0] + half, 161)
-        fig = step_curve_figure(xs, f.value(xs[:, None]), view.x[0], view.f, view.grad[0],
-                                None if view.step is None else view.step[0],
-                                None if view.momentum is None else view.momentum[0], f.variables[0],
-                                f"Step {view.t:,} up close")
-    else:
-        a = list(axes)
-        lo, hi = axis_range(domain, axes[0])
-        half = step_window(view, axes, 0.05 * (hi - lo))
-        cx, cy = view.x[a]
-        local = sample_grid(f, (cx - half, cx + half, cy - half, cy + half), resolution=41, point=view.x, axes=axes)
-        fig = step_figure(local, view.x[a], view.grad[a], None if view.step is None else view.step[a],
-                          None if view.momentum is None else view.momentum[a], f"Step {view.t:,} up close")
-    chart(fig, key="fig_step", where=left)
+    chart(lambda: step_up_close_figure(f, view, axes, domain), key="fig_step", where=left, memo=memo)
     with right:
         m = st.columns(3)
         m[0].metric("f(xₜ)", f"{view.f:.6g}")
@@ -370,6 +355,24 @@ def show_step(f, run: Trajectory, axes, domain) -> None:
                      width="stretch", height="content")
         st.caption("The arrows: Δx at its true length; −∇f and the momentum as directions only. "
                    + step_explanation(run.optimizer, view, f.n))
+
+
+def step_up_close_figure(f, view, axes, domain):
+    """f near xₜ with the gradient, the step taken and the momentum."""
+    if f.n == 1:
+        half = step_window(view, (0,), 0.05 * (domain[1] - domain[0]))
+        xs = np.linspace(view.x[0] - half, view.x[0] + half, 161)
+        return step_curve_figure(xs, f.value(xs[:, None]), view.x[0], view.f, view.grad[0],
+                                 None if view.step is None else view.step[0],
+                                 None if view.momentum is None else view.momentum[0], f.variables[0],
+                                 f"Step {view.t:,} up close")
+    a = list(axes)
+    lo, hi = axis_range(domain, axes[0])
+    half = step_window(view, axes, 0.05 * (hi - lo))
+    cx, cy = view.x[a]
+    local = sample_grid(f, (cx - half, cx + half, cy - half, cy + half), resolution=41, point=view.x, axes=axes)
+    return step_figure(local, view.x[a], view.grad[a], None if view.step is None else view.step[a],
+                       None if view.momentum is None else view.momentum[a], f"Step {view.t:,} up close")
 
 
 def step_explanation(optimizer: str, view, n: int) -> str:
@@ -429,6 +432,8 @@ for name in compare:
 run = runs[0][1]
 preset = sel.preset
 minima = [m for m in (preset.minima if preset else ()) if len(m) == f.n]
+run_memo = (f.text, sel.domain, preset.name if preset else None, spec.name, lr, steps, start, tuple(sorted(values.items())),
+            dtype, tuple(compare))       # every input of the runs and their figures (ui.chart builds each figure once)
 
 last = int(run.steps[-1]) if len(run.steps) else 0
 st.session_state["scrub"] = min(max(int(st.session_state.get("scrub", 0)), 0), last)
@@ -438,22 +443,23 @@ x_t = run.points[min(t, len(run.steps) - 1)] if len(run.steps) else None
 with picture:
     axes = plane(f)
     paths = [RunPath.of(r, label, RUN_COLORS[i], axes) for i, (label, r) in enumerate(runs)]
-    if f.n == 1:
-        xs = np.linspace(sel.domain[0], sel.domain[1], 301)
-        fx = f.value(xs[:, None])
-        fig = path_curve_figure(xs, fx, paths, (start[0], float(f.value(np.array(start)))),
-                                [(m[0], float(f.value(np.array(m)))) for m in minima],
-                                None if x_t is None else (x_t[0], float(f.value(x_t))), f.variables[0],
-                                "The path on f · click the curve to start there")
-    else:
-        pdom = plane_domain(sel.domain, axes)
+    pdom = plane_domain(sel.domain, axes) if f.n > 1 else None
+
+    def map_figure():
+        if f.n == 1:
+            xs = np.linspace(sel.domain[0], sel.domain[1], 301)
+            fx = f.value(xs[:, None])
+            return path_curve_figure(xs, fx, paths, (start[0], float(f.value(np.array(start)))),
+                                     [(m[0], float(f.value(np.array(m)))) for m in minima],
+                                     None if x_t is None else (x_t[0], float(f.value(x_t))), f.variables[0],
+                                     "The path on f · click the curve to start there")
         grid = cached_grid(f.text, pdom, tuple(run.points[-1]) if f.n > 2 and len(run.steps) else None, axes)
         others = ", ".join(f"{f.variables[i]} = {run.points[-1][i]:.3g}" for i in range(f.n) if i not in axes) if len(run.steps) else ""
         title = "Path on the level curves · click to start there" if f.n == 2 else f"Slice through the end ({others}), path projected"
-        fig = path_map_figure(grid, paths, [start[i] for i in axes], [[m[i] for i in axes] for m in minima],
-                              None if x_t is None else x_t[list(axes)], click_grid(pdom), title)
-    chart(fig, key=KEY_MAP, on_click=partial(start_from_click, f.variables, axes, sel.domain),
-                    config={"displayModeBar": False})
+        return path_map_figure(grid, paths, [start[i] for i in axes], [[m[i] for i in axes] for m in minima],
+                               None if x_t is None else x_t[list(axes)], click_grid(pdom), title)
+    chart(map_figure, key=KEY_MAP, on_click=partial(start_from_click, f.variables, axes, sel.domain),
+                    config={"displayModeBar": False}, memo=(run_memo, axes, t))
 
 for label, r in runs:
     if not r.ok:
@@ -467,21 +473,22 @@ if len(runs) > 1:
 left, right = st.columns(2, gap="medium")
 if f.n == 2:        # the surface is WebGL, the costliest chart to redraw: it does not follow the scrubber
     zs = f.value(np.array(minima)) if minima else []
-    chart(path_surface_figure(cached_grid(f.text, pdom, None, axes, SURFACE_RESOLUTION), paths,
+    chart(lambda: path_surface_figure(cached_grid(f.text, pdom, None, axes, SURFACE_RESOLUTION), paths,
                                           (*start, float(f.value(np.array(start)))),
                                           [(*m, z) for m, z in zip(minima, zs, strict=True)],
-                                          title="The path on the surface z = f(x, y)"), key="fig_surface", where=left)
+                                          title="The path on the surface z = f(x, y)"), key="fig_surface", where=left,
+          memo=(run_memo, axes))
 elif len(run.steps):
     every_coordinate = RunPath.of(run, runs[0][0], RUN_COLORS[0], range(f.n))
-    chart(coordinates_figure(every_coordinate, f.variables, t, f"The coordinates of xₜ ({runs[0][0]})"),
-                      key="fig_coords", where=left)
-chart(loss_figure(paths, t, "f and |∇f| along the way"), key="fig_loss", where=right)
+    chart(lambda: coordinates_figure(every_coordinate, f.variables, t, f"The coordinates of xₜ ({runs[0][0]})"),
+                      key="fig_coords", where=left, memo=(run_memo, t))
+chart(lambda: loss_figure(paths, t, "f and |∇f| along the way"), key="fig_loss", where=right, memo=(run_memo, axes, t))
 
 if len(run.steps):
     st.subheader("One step up close")
     st.slider("Step t", 0, max(last, 1), key="scrub", disabled=last == 0,
               help="The step xₜ → xₜ₊₁ of the first run: the gradient, the step actually taken, and the momentum.")
-    show_step(f, run, axes, sel.domain)
+    show_step(f, run, axes, sel.domain, memo=(run_memo, axes, t))
 
 every = log_every(steps)
 rule, log = st.columns([1, 1], gap="large")

@@ -189,13 +189,14 @@ with controls:
 comparison = compare(source, settings)
 ws, bs, Z = cached_grid(source, view_box(comparison))
 mini = comparison.mini
+runs_memo = (source, tuple(sorted(settings.items())))     # every input of the runs (ui.chart builds each figure once)
 with picture:
     if problem:
         st.error(problem + " The page shows the synthetic data until then.", icon=":material/description:")
     st.latex(mb.MODELS[model].formula)
-    chart(trajectory_figure(ws, bs, Z, comparison,
+    chart(lambda: trajectory_figure(ws, bs, Z, comparison,
                                       f"Paths of (w, b) on the loss surface · {settings['optimizer']}, lr = {settings['lr']:g}, "
-                                      f"{settings['epochs']} epochs"), key="mb_fig_paths")
+                                      f"{settings['epochs']} epochs"), key="mb_fig_paths", memo=runs_memo)
     st.caption(f"Data: {plain(data.source)}. Full batch takes {comparison.full.steps} smooth steps, the mini-batch run "
                f"{mini.steps:,} wobbling ones, B = 1 {comparison.sgd.steps:,} zig-zagging ones: the same number of epochs.")
     for run in comparison.distinct_runs:
@@ -213,8 +214,10 @@ target = comparison.target(fraction)
 show_cost(comparison, target)
 
 left, right = st.columns(2, gap="medium")
-chart(loss_by_iteration_figure(comparison, target, "Loss against iteration"), key="mb_fig_iter", where=left)
-chart(loss_by_epoch_figure(comparison, target, "Loss against epoch"), key="mb_fig_epoch", where=right)
+chart(lambda: loss_by_iteration_figure(comparison, target, "Loss against iteration"), key="mb_fig_iter", where=left,
+      memo=(runs_memo, fraction))
+chart(lambda: loss_by_epoch_figure(comparison, target, "Loss against epoch"), key="mb_fig_epoch", where=right,
+      memo=(runs_memo, fraction))
 
 st.subheader("Gradient noise: why the paths wobble")
 epochs_run = mini.epochs
@@ -224,10 +227,11 @@ at = st.slider("Look at the gradients at the end of epoch (of the mini-batch run
 point = mini.at_epoch(at)
 per_example, batch, curve = cached_noise(source, point, mini.batch_size, settings["seed"])
 left, right = st.columns(2, gap="medium")
-chart(gradient_figure(batch, curve.full_gradient, per_example, curve.spread(mini.batch_size),
+chart(lambda: gradient_figure(batch, curve.full_gradient, per_example, curve.spread(mini.batch_size),
                                   f"Gradients at (w, b) = ({point[0]:.2f}, {point[1]:.2f}), B = {mini.batch_size}"),
-                  key="mb_fig_grads", where=left)
-chart(noise_figure(curve, mini.batch_size, "Spread of the batch gradient against B"), key="mb_fig_noise", where=right)
+                  key="mb_fig_grads", where=left, memo=(runs_memo, at))
+chart(lambda: noise_figure(curve, mini.batch_size, "Spread of the batch gradient against B"), key="mb_fig_noise", where=right,
+      memo=(runs_memo, at))
 st.caption(f"σ² = {curve.sigma2:.4g} is the spread of single-example gradients around ∇L. A batch of B examples drawn "
            "without replacement averages them: its variance is σ²/B · (N − B)/(N − 1), so 4× the batch halves the wobble.")
 

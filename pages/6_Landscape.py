@@ -280,9 +280,9 @@ if f.n == 2:
     with left:
         published = [m.published for m in matches]
         found = f"{len(cps.points)}" + (f" and {len(cps.sets)} curve{'s' if len(cps.sets) > 1 else ''}" if cps.sets else "")
-        chart(critical_points_figure(cached_grid(f.text, sel.domain), cps.points, published,
+        chart(lambda: critical_points_figure(cached_grid(f.text, sel.domain), cps.points, published,
                                                f"Critical points of f in the plotted range ({found})", cps.sets),
-                        key="ls_fig_critical")
+                        key="ls_fig_critical", memo=(f.text, sel.domain, repr(published)))
     with right:
         show_critical_summary(cps, matches)
         st.caption(NEWTON_NOTE)
@@ -292,8 +292,8 @@ else:
     if f.n == 1:
         xs = np.linspace(sel.domain[0], sel.domain[1], 600)
         legend = "● minimum  ▲ maximum" + ("  ◆ stationary inflection" if "inflection" in cps.kinds() else "")
-        chart(curve_critical_figure(xs, f.value(xs[:, None]), cps.points, f.variables[0],
-                                              f"f′ = 0 on the curve: {legend}"), key="ls_fig_critical")
+        chart(lambda: curve_critical_figure(xs, f.value(xs[:, None]), cps.points, f.variables[0],
+                                              f"f′ = 0 on the curve: {legend}"), key="ls_fig_critical", memo=(f.text, sel.domain))
     else:
         st.info(f"f has {f.n} variables: its critical points in ℝ^{f.n} are found in the box "
                 f"{sel.domain[0]:g} ≤ x ≤ {sel.domain[1]:g}, {sel.domain[2]:g} ≤ the others ≤ {sel.domain[3]:g} "
@@ -323,8 +323,9 @@ else:
     key = (f.text, sel.domain, optimizer, float(lr), float(momentum), int(steps), int(resolution))
     basin_map = cached_basins(*key)
     with picture:
-        chart(basin_figure(basin_map, cached_grid(f.text, sel.domain),
-                                     f"{optimizer}, lr = {lr:g}, {steps} steps from {resolution}² starts"), key="ls_fig_basins")
+        chart(lambda: basin_figure(basin_map, cached_grid(f.text, sel.domain),
+                                     f"{optimizer}, lr = {lr:g}, {steps} steps from {resolution}² starts"), key="ls_fig_basins",
+              memo=key)
     every_start_diverged = bool(basin_map.minima) and bool((basin_map.labels == ls.DIVERGED).all())
     if every_start_diverged:
         st.warning(diverged_sentence(lr, cached_lower_lr(*key)), icon=":material/warning:")
@@ -362,8 +363,8 @@ tab_start, tab_lr, tab_mu = st.tabs(["① Start point", "② Learning rate", "�
 with tab_start:
     if ridges:
         ridge_map, ridge_table = st.columns([3, 2], gap="medium")
-        chart(ridge_figure(cached_grid(f.text, sel.domain), basin_map.minima, ridges,
-                                            "Starts a hair apart on a ridge"), key="ls_fig_ridges", where=ridge_map)
+        chart(lambda: ridge_figure(cached_grid(f.text, sel.domain), basin_map.minima, ridges,
+                                            "Starts a hair apart on a ridge"), key="ls_fig_ridges", where=ridge_map, memo=key)
         with ridge_table:
             st.dataframe(ridge_rows(ridges, basin_map.minima), hide_index=True, width="stretch")
             st.caption(f"{basin_map.optimizer}, lr = {basin_map.lr:g}, {basin_map.steps} steps (the basin map's settings). "
@@ -386,8 +387,8 @@ with tab_lr:
     with sweep_picture:
         if not np.isfinite(sweep.start_loss):
             st.error(f"f is not defined at the start point {coords(P)}: move it.", icon=":material/block:")
-        chart(lr_sweep_figure(sweep, f"Plain gradient descent from {coords(P)}, {SWEEP_STEPS} steps per lr"),
-                        key="ls_fig_sweep")
+        chart(lambda: lr_sweep_figure(sweep, f"Plain gradient descent from {coords(P)}, {SWEEP_STEPS} steps per lr"),
+                        key="ls_fig_sweep", memo=(f.text, sel.domain, tuple(float(v) for v in P)))
     with sweep_controls:
         show_stability(sweep)
 with lever_lr:
@@ -405,9 +406,10 @@ with tab_mu:
     mu = mu_col.slider("momentum μ", 0.0, 0.99, demo.momentum, step=0.01, key="lm_mu", persist_state=KEEP)
     race, demo_grid = cached_momentum(float(mu_lr), float(mu))
     mu_paths, mu_loss = st.columns(2, gap="medium")
-    chart(momentum_paths_figure(demo_grid, race, mu, f"A deep well and a shallow one; start {coords(demo.start)}"),
-                          key="ls_fig_mu_paths", where=mu_paths)
-    chart(momentum_loss_figure(race, mu, "f − f*: a plateau is a trap"), key="ls_fig_mu_loss", where=mu_loss)
+    chart(lambda: momentum_paths_figure(demo_grid, race, mu, f"A deep well and a shallow one; start {coords(demo.start)}"),
+                          key="ls_fig_mu_paths", where=mu_paths, memo=(float(mu_lr), float(mu)))
+    chart(lambda: momentum_loss_figure(race, mu, "f − f*: a plateau is a trap"), key="ls_fig_mu_loss", where=mu_loss,
+          memo=(float(mu_lr), float(mu)))
     st.caption("Plain SGD: x ← x − lr ∇f stops where ∇f = 0, the first minimum downhill. Momentum: b ← μ b + ∇f, "
                "x ← x − lr b keeps a running sum of past gradients, the speed of a heavy ball, and can carry it over "
                "the ridge into the deeper well.")
@@ -430,9 +432,10 @@ escaped_col.metric("steps to escape", esc.escape_step if esc.escape_step is not 
 predicted_col.metric("predicted", esc.predicted_step if esc.predicted_step is not None else "—", border=True,
                      help="⌈ln(1/ε) / ln(1 + lr·|λ_min|)⌉ from the Hessian's negative eigenvalue; none when H has no λ < 0.")
 saddle_paths, saddle_curve = st.columns(2, gap="medium")
-chart(saddle_paths_figure(saddle_grid, esc, f"From {coords(ls.SADDLE_DEMOS[name].start)} and ε off it"),
-                          key="ls_fig_saddle", where=saddle_paths)
-chart(escape_figure(esc, "Distance from the stable axis"), key="ls_fig_escape", where=saddle_curve)
+chart(lambda: saddle_paths_figure(saddle_grid, esc, f"From {coords(ls.SADDLE_DEMOS[name].start)} and ε off it"),
+                          key="ls_fig_saddle", where=saddle_paths, memo=(name, float(sd_lr), float(eps)))
+chart(lambda: escape_figure(esc, "Distance from the stable axis"), key="ls_fig_escape", where=saddle_curve,
+      memo=(name, float(sd_lr), float(eps)))
 show_escape_math(esc, load_formula(PRESETS[name].formula), float(eps))
 if esc.off_axis.stopped_at is not None:
     st.caption(f"f has no minimum: after escaping it falls without bound, and at step {esc.off_axis.stopped_at} the "

@@ -78,3 +78,19 @@ def test_a_class_asking_for_the_same_heavy_map_pays_for_it_once(server, figures,
     figures["same heavy map, server CPU"] = {"1 session": one, "5 sessions at once": five}
     show(capsys, [f"the same new basin map: server CPU {one:.1f} s for 1 session, {five:.1f} s for 5 at once"])
     assert five < 2 * one
+
+
+NO_DESCENT_CPU_LIMIT_S = 0.3    # measured 0.06-0.17 CPU-s here at load 16-21; Streamlit's gc after each rerun alone was 0.26+
+NEW_DESCENT_CPU_LIMIT_S = 0.6   # a new 1,000-step run or learning-rate sweep: 0.12-0.15 CPU-s measured
+
+
+def test_one_rerun_costs_the_server_little_cpu_on_every_page(server, figures, capsys):
+    """Gross regressions only (a full gc per rerun, figures rebuilt that no control changed): generous limits."""
+    url, pid = server
+    rows = load.cpu_per_control(url, pid)
+    figures["server CPU per rerun"] = {f"{page}: {label}": cpu for page, label, cpu in rows}
+    show(capsys, load.cpu_lines(rows))
+    assert {page for page, _, _ in rows} == set(load.PAGE_CONTROLS)
+    for page, label, cpu in rows:
+        limit = NEW_DESCENT_CPU_LIMIT_S if "new" in label else NO_DESCENT_CPU_LIMIT_S
+        assert cpu <= limit, f"{page}, {label}: {cpu:.2f} CPU-s per rerun (limit {limit} s)"

@@ -105,6 +105,14 @@ def bytes_cache(budget: int, show_spinner: str | None = None) -> Callable[[Calla
     return decorate
 
 
+def named_cache(name: str, budget: int) -> BytesCache:
+    """The process's one BytesCache called `name`, for a cache that is not a function's (clear_all empties it too)."""
+    cache = _CACHES.get(name)
+    if cache is None or cache.budget != budget:
+        cache = _CACHES[name] = BytesCache(budget)
+    return cache
+
+
 def clear_all() -> None:
     """Empty every bytes_cache (the tests start each page from nothing, as with st.cache_data.clear())."""
     for cache in _CACHES.values():

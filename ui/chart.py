@@ -6,6 +6,10 @@ so the browser keeps one plot per key and applies each new figure with Plotly.re
 
 What travels: each trace, the template and the animation frames are parts named by a hash of their JSON. A part the
 browser already holds for this key is sent as its name only, so a θ step re-sends the moving line, not the surface.
+A figure passed as a builder (a function of no arguments) with a `memo`, the plain values it depends on, is built
+and encoded once per (chart key, memo) and shared by every session (FIGURES_BYTES): a rerun that changes none of
+them costs no plotly work at all.
+
 plotly.js and chart.js are served by Streamlit's component file route from the installed plotly package and from
 ui/chart_assets/: nothing is copied at start-up and nothing comes from the internet.
 """
@@ -25,12 +29,16 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit.components import v1 as components_v1
 
+from ui.cache import MB, named_cache
+
 PLOTLY_DIR = Path(plotly.__file__).parent / "package_data"       # plotly.min.js of the plotly that builds the figures
 ASSETS_DIR = Path(__file__).parent / "chart_assets"
 PARTS = "_chart_parts"          # session_state: chart key -> {part name: JSON text} of what that chart's browser holds
 PNG_SIZE = {"width": 1920, "height": 1080}                     # the toolbar's "download as PNG": projector size
 # bench/bench_chart.py sets this to time the same page drawn with st.plotly_chart, the way it was before this element
 USE_PLOTLY_CHART = os.environ.get("GRADIENT_LAB_CHARTS") == "plotly_chart"
+FIGURES_BYTES = 96 * MB         # split figures of every session (a 150² basin map is about 0.5 MB of JSON)
+_FIGURES = named_cache("ui.chart: split figures", FIGURES_BYTES)
 
 # A tiny loader: the inline js travels with every element, so the real code is a module the browser fetches once.
 LOADER = """
@@ -81,20 +89,36 @@ def join_figure(skeleton: dict, parts: dict[str, str]) -> dict:
     return spec
 
 
+def prepared_figure(fig: go.Figure | Callable[[], go.Figure], key: str, memo: tuple | None = None) -> tuple[dict, dict[str, str]]:
+    """split_figure of the figure's JSON; with a memo, built once per (key, memo) for all sessions."""
+    if memo is None:
+        return split_figure(json.loads(_built(fig).to_json()))
+    found, prepared = _FIGURES.get((key, memo))
+    if not found:
+        prepared = split_figure(json.loads(_built(fig).to_json()))
+        _FIGURES.put((key, memo), prepared)
+    return prepared
+
+
+def _built(fig: go.Figure | Callable[[], go.Figure]) -> go.Figure:
+    return fig() if callable(fig) else fig
+
+
 def _forget(key: str) -> None:
     """Callback: the browser lacks parts of this chart (a skipped update, a new tab): send all of it next run."""
     st.session_state.get(PARTS, {}).pop(key, None)
 
 
-def chart(fig: go.Figure, key: str, *, on_click: Callable[[], None] | None = None, config: dict | None = None,
-          where=None) -> None:
+def chart(fig: go.Figure | Callable[[], go.Figure], key: str, *, on_click: Callable[[], None] | None = None,
+          config: dict | None = None, where=None, memo: tuple | None = None) -> None:
     """Draw `fig` under `key` (in `where`, a column or container); later runs update the same plot in place.
 
-    on_click runs when a point is clicked; clicked_points(key) then holds the points."""
+    on_click runs when a point is clicked; clicked_points(key) then holds the points. `fig` may be a function that
+    builds the figure: with `memo`, the plain values the figure depends on, it is built once for every session."""
     if USE_PLOTLY_CHART:
-        (where or st).plotly_chart(fig, key=key, config=config)
+        (where or st).plotly_chart(_built(fig), key=key, config=config)
         return
-    skeleton, parts = split_figure(json.loads(fig.to_json()))
+    skeleton, parts = prepared_figure(fig, key, memo)
     held = st.session_state.setdefault(PARTS, {}).get(key, {})
     st.session_state[PARTS][key] = parts
     data = {**skeleton, "parts": {n: json.loads(t) for n, t in parts.items() if n not in held}, "key": key,
