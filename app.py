@@ -8,8 +8,8 @@ import streamlit as st
 from gradcore.check import check_gradient
 from gradcore.figures import contour_figure, sample_grid, surface_figure, tangent_figure
 from ui.chart import chart
-from ui.point import point_sliders
-from ui.sidebar import formula_sidebar
+from ui.point import point_params, point_sliders
+from ui.sidebar import formula_sidebar, url_view
 from ui.views import show_check, show_formula_latex, show_gradient_at
 
 st.set_page_config(page_title="Gradient Lab", page_icon="∇", layout="wide")
@@ -27,6 +27,7 @@ st.caption("Type a formula in the sidebar (or pick a preset). Everything below i
 
 sel = formula_sidebar()
 f = sel.formula
+url_view(point_params(f))
 
 show_formula_latex(f)
 
