@@ -32,6 +32,7 @@ from gradcore.figures import (
     theta_figure,
 )
 from ui.chart import chart
+from ui.outline import show_section_label
 from ui.point import axis_range, plane_params, point_inputs, point_key, point_params, set_point
 from ui.sidebar import formula_sidebar, url_view
 from ui.state import keep
@@ -77,6 +78,7 @@ f = sel.formula
 names = f.variables
 url_view(url_params(f))
 
+show_section_label(__file__)
 st.header("Directional derivative: how steep is the way I look?")
 st.caption("A hiker stands at P and looks in the direction u. The slope they see is the directional derivative "
            "D_u f(P) = ∇f(P) · u; the gradient is the direction where it is largest.")

@@ -26,6 +26,7 @@ from gradcore.partials import (
     second_order,
 )
 from ui.chart import chart
+from ui.outline import show_section_label
 from ui.point import axis_range, plane_params, point_inputs, point_params, set_point
 from ui.sidebar import formula_sidebar, url_view
 from ui.views import num, short, show_undefined, tex
@@ -74,6 +75,7 @@ f = sel.formula
 names = f.variables
 url_view(point_params(f), plane_params(f))
 
+show_section_label(__file__)
 st.header("Gradient and partial derivatives")
 st.caption("A partial derivative is the slope of f along one axis, the other variables held fixed. "
            "The gradient collects them: ∇f = (∂f/∂x, ∂f/∂y, …).")

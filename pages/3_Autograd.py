@@ -32,6 +32,7 @@ from gradcore.autograd_graph import (
 )
 from gradcore.check import check_gradient
 from gradcore.presets import PRESETS
+from ui.outline import show_section_label
 from ui.point import point_key, point_params, point_sliders
 from ui.sidebar import KEY_FORMULA, KEY_XRANGE, KEY_YRANGE, formula_sidebar, url_view
 from ui.url import Param, choice, flag, flag_text, from_link, integer
@@ -90,7 +91,8 @@ def explain_step(graph, step: int, note: str) -> None:
                "each edge; grad in a box is ∂f/∂(its output), the sum of what reached it.")
 
 
-st.title("3 · Autograd")
+show_section_label(__file__)
+st.title("Autograd")
 st.caption("The lecture's autograd in three lines: make x with `requires_grad=True`, call `y.backward()`, read `x.grad`. "
            "This page opens that box for the formula in the sidebar, at the point P.")
 

@@ -59,6 +59,7 @@ from gradcore.typed import DTYPES
 from ui.cache import DESCENT_RUNS_BYTES, bytes_cache
 from ui.chart import chart, clicked_points
 from ui.interrupt import stop_if_replaced
+from ui.outline import show_section_label
 from ui.point import axis_range, plane_params
 from ui.sidebar import KEY_FORMULA, KEY_XRANGE, KEY_YRANGE, RANGE_LIMIT, formula_sidebar, load_formula, url_view
 from ui.url import Param, choice, flag, flag_text, integer, list_text, number, number_text, subset
@@ -423,6 +424,7 @@ sel = formula_sidebar()
 f = sel.formula
 url_view(url_params(f))
 
+show_section_label(__file__)
 st.header("Gradient descent: follow −∇f with torch.optim")
 st.caption("Each step computes f(xₜ) and ∇f(xₜ), the gradient torch's backward() would compute, evaluated by generated code "
            "(the same operations in the same order as the formula typed), then moves x with torch.optim's own update rule. "

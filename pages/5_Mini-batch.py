@@ -27,6 +27,7 @@ from gradcore.minibatch_figures import (
 from ui.cache import TRAINING_RUNS_BYTES, bytes_cache
 from ui.chart import chart
 from ui.interrupt import stop_if_replaced
+from ui.outline import show_section_label
 from ui.sidebar import navigation_sidebar, page_url_view
 from ui.text import plain, plain_with_code
 from ui.url import Param, choice, integer, level, number, number_text
@@ -184,8 +185,9 @@ def show_cost(comparison: mb.Comparison, target: float) -> None:
 navigation_sidebar()   # this page's model does not use the formula: no formula box, no ranges
 page_url_view(URL_PARAMS)
 
+show_section_label(__file__)
 st.title("Mini-batch gradient descent")
-st.caption("Lecture 4.2 · nn.Linear(1, 1) trained three times from the same start: on all N examples per step "
+st.caption("nn.Linear(1, 1) trained three times from the same start: on all N examples per step "
            "(full batch), on B (mini-batch) and on 1 (stochastic).")
 
 controls, picture = st.columns([1, 2.6], gap="medium")

@@ -33,6 +33,7 @@ from gradcore.optimizers import NAMES, latex_number
 from gradcore.presets import PRESETS
 from ui.chart import chart
 from ui.interrupt import stop_if_replaced
+from ui.outline import show_section_label
 from ui.point import point_params, point_sliders
 from ui.sidebar import formula_sidebar, load_formula, url_view
 from ui.url import Param, choice, level, number, number_text
@@ -278,14 +279,15 @@ f = sel.formula
 url_view(point_params(f), URL_PARAMS)
 span = max(sel.domain[1] - sel.domain[0], sel.domain[3] - sel.domain[2])
 
+show_section_label(__file__)
 st.header("Landscape: where does gradient descent end?")
-st.caption("Lecture section 5. Local minima and saddle points can trap descent; three levers decide where it ends: "
+st.caption("Local minima and saddle points can trap descent; three levers decide where it ends: "
            "the start point, the learning rate and momentum.")
 
 cps = cached_critical(f.text, sel.domain)
 matches = published_matches(sel, f, cps)
 
-st.subheader("1 · Critical points: where ∇f = 0")
+st.subheader("Critical points: where ∇f = 0")
 if f.n == 2:
     left, right = st.columns([1, 1.15], gap="medium")
     with left:
@@ -313,7 +315,7 @@ else:
     st.dataframe(critical_table(cps, matches), hide_index=True, width="stretch", column_config=NARROW)
     st.caption(NEWTON_NOTE)
 
-st.subheader("2 · Basins of attraction: which start ends where")
+st.subheader("Basins of attraction: which start ends where")
 basin_map, every_start_diverged = None, False
 if f.n != 2:
     st.info("A basin map colours the plane of starts, so it needs f of two variables (x, y). "
@@ -345,7 +347,7 @@ else:
         st.info("No minimum in the plotted range, so no start can end in one: the map shows only where runs "
                 "diverged (black), stalled (grey) or could not start (white).")
 
-st.subheader("3 · The three levers")
+st.subheader("The three levers")
 ridges = cached_ridges(*key, _basin_map=basin_map) if basin_map is not None else ()
 P = None
 tab_start, tab_lr, tab_mu = st.tabs(LEVER_TABS, key="ls_tab", on_change="rerun")
@@ -416,7 +418,7 @@ with lever_mu:
     st.caption(f"{preset.name}: f = {num(race.plain.losses[-1], 3)} without momentum, "
                f"{num(race.heavy.losses[-1], 3)} with μ = {mu:g}.")
 
-st.subheader("4 · Saddle points: stuck on the axis, escaping a hair off it")
+st.subheader("Saddle points: stuck on the axis, escaping a hair off it")
 fn_col, lr_col, eps_col, escaped_col, predicted_col = st.columns([1.25, 1, 1, 1.05, 1.05], gap="small")
 name = fn_col.radio("Function", list(ls.SADDLE_DEMOS), key="sd_fn", persist_state=KEEP, format_func=lambda n: SADDLE_LABELS[n])
 sd_lr = lr_col.select_slider("lr", SADDLE_LRS, value=0.1, key="sd_lr", persist_state=KEEP)

@@ -165,3 +165,29 @@ def test_a_10000_character_formula_falls_back_to_the_default_and_keeps_the_point
     assert "**f** = `x+x+" in notes(at) and "(10,000 characters) cannot be used: it is longer than 400" in notes(at)
     assert metric(at, "f(P)") == "0"
     assert "f" not in at.query_params
+
+
+SCENE_NUMBERS = {   # outline section -> metrics its scene must show (worked by hand)
+    2: {"∂f/∂x at P": "2", "∂f/∂y at P": "6"},                       # ∇(x² + 3y²) at (1, 1) = (2x, 6y)
+    4: {"φ, direction of ∇f": "45.0°", "D_u f (sympy)": "2.82843",      # u along ∇f = (2, 2): D_u f = |∇f| = 2√2
+        "|∇f(P)|": "2.82843"},
+}
+
+
+@pytest.mark.parametrize("number", sorted(SCENE_NUMBERS))
+def test_an_outline_scene_opens_its_page_prepared(number):
+    from ui.outline import OUTLINE
+
+    (scene,) = [s for s in OUTLINE if s.number == number]
+    at = open_page(scene.page, **scene.query)
+    assert not notes(at) and not at.error
+    assert {k: metric(at, k) for k in SCENE_NUMBERS[number]} == SCENE_NUMBERS[number]
+    assert f"Lecture § {', '.join(str(s.number) for s in OUTLINE if s.page == scene.page)}" in at.caption[0].value
+
+
+def test_every_outline_scene_is_a_link_on_the_home_page():
+    from ui.outline import OUTLINE
+
+    at = open_page("app.py")
+    links = [(p.proto.label, p.proto.page) for p in at.get("page_link")]
+    assert [label for label, _ in links if label.startswith("§")] == [f"§ {s.number} · {s.title}" for s in OUTLINE]
