@@ -26,6 +26,7 @@ from gradcore.minibatch_figures import (
 )
 from ui.cache import TRAINING_RUNS_BYTES, bytes_cache
 from ui.chart import chart
+from ui.export import csv_button
 from ui.interrupt import stop_if_replaced
 from ui.outline import show_section_label
 from ui.sidebar import navigation_sidebar, page_url_view
@@ -209,6 +210,7 @@ with picture:
     chart(trajectory_figure(ws, bs, Z, comparison,
                                       f"Paths of (w, b) on the loss surface · {settings['optimizer']}, lr = {settings['lr']:g}, "
                                       f"{settings['epochs']} epochs"), key="mb_fig_paths")
+    csv_button("Paths as CSV", lambda: mb.paths_csv(comparison.runs), "minibatch_paths", "mb_paths_csv")
     st.caption(f"Data: {plain(data.source)}. Full batch takes {comparison.full.steps} smooth steps, the mini-batch run "
                f"{mini.steps:,} wobbling ones, B = 1 {comparison.sgd.steps:,} zig-zagging ones: the same number of epochs.")
     for run in comparison.distinct_runs:
