@@ -1,19 +1,22 @@
 """Exports: a figure's HTML file carries plotly.js and its animation (it opens offline); a path's CSV holds every step
-in full precision; every chart of a page offers its HTML."""
+in full precision; the sidebar's zip holds every chart of the page."""
 
 from __future__ import annotations
 
 import csv
 import io
 import re
+import zipfile
 
 import numpy as np
 import plotly.graph_objects as go
 import pytest
+from pagetest import charts as charts_of
 from pagetest import open_page
 
 from gradcore.minibatch import Run, paths_csv
-from ui.export import figure_html
+from ui.export import _FIGURES as FIGURES
+from ui.export import figure_html, figures_zip
 
 
 def test_figure_html_inlines_plotly_and_keeps_the_frames():
@@ -35,9 +38,11 @@ def test_paths_csv_holds_every_step_of_every_run_exactly():
 
 
 @pytest.mark.usefixtures("clean_caches")
-def test_every_chart_offers_its_html():
+def test_the_export_zips_every_chart_of_the_page_as_html():
     at = open_page("pages/2_Gradient.py")
-    charts = {el.key for el in at.get("bidi_component")}
-    buttons = {el.proto.id.split("-")[-1] for el in at.get("download_button")} | {
-        getattr(el, "key", None) for el in at.get("download_button")}
-    assert charts and {f"{key}_html" for key in charts} <= buttons, (charts, buttons)
+    charts = {el.key for el in charts_of(at)}
+    figures = at.session_state[FIGURES]
+    assert len(charts) >= 3 and set(figures) == charts           # two slices and the gradient field
+    with zipfile.ZipFile(io.BytesIO(figures_zip(figures))) as archive:
+        assert sorted(archive.namelist()) == sorted(f"{key}.html" for key in charts)
+        assert "Plotly.newPlot" in archive.read("fig_field.html").decode()

@@ -25,7 +25,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit.components import v1 as components_v1
 
-from ui.export import html_button
+from ui.export import remember
 
 PLOTLY_DIR = Path(plotly.__file__).parent / "package_data"       # plotly.min.js of the plotly that builds the figures
 ASSETS_DIR = Path(__file__).parent / "chart_assets"
@@ -107,7 +107,7 @@ def chart(fig: go.Figure, key: str, *, on_click: Callable[[], None] | None = Non
     callbacks = {"on_missing_change": lambda: _forget(key), **({"on_click_change": on_click} if on_click else {})}
     with where if where is not None else contextlib.nullcontext():
         _mount(key=key, data=data, **callbacks)
-        html_button(fig, key)
+    remember(key, fig)
 
 
 def clicked_points(key: str) -> list[dict]:

@@ -14,10 +14,12 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlparse
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from ui.export import figures_button
 
 MAX_VALUE = 400          # characters of one URL value: a formula is at most 300
 _VISIT = "_url_visit_page"      # the page whose visit is under way
@@ -214,6 +216,11 @@ def reset(params: Sequence[Param]) -> None:
     st.session_state[_NOTES] = []
 
 
+def page_name() -> str:
+    """The page's name in the URL ('Gradient_descent'; 'home' for the home page)."""
+    return urlparse(st.context.url or "").path.strip("/") or "home"
+
+
 def view_link() -> str:
     """The address of this view: the page's URL and the query string."""
     query = urlencode(st.query_params.to_dict())
@@ -237,6 +244,7 @@ def link_and_reset(params: Sequence[Param]) -> None:
             st.code(view_link(), language=None, wrap_lines=True)
         st.button("Reset this page to its defaults", key="url_reset", on_click=reset, args=(list(params),),
                   icon=":material/restart_alt:", width="stretch")
+        figures_button(page_name())
 
 
 def view_in_url(shared: Sequence[Param], page: Sequence[Param]) -> None:
