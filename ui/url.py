@@ -44,30 +44,27 @@ def number_text(value: float) -> str:
     return f"{float(value):.10g}"
 
 
-def number(low: float, high: float) -> Callable[[str], float]:
-    """Parser of a float in [low, high]."""
-    def parse(text: str) -> float:
+def _in_range(convert: Callable[[str], float], noun: str, low: float, high: float, spelled: str) -> Callable:
+    """Parser of convert(text) in [low, high]; `spelled` formats the bounds in the sentence."""
+    def parse(text: str):
         try:
-            value = float(text)
+            value = convert(text)
         except ValueError:
-            raise ValueError("it is not a number") from None
+            raise ValueError(f"it is not {noun}") from None
         if not math.isfinite(value) or not low <= value <= high:
-            raise ValueError(f"it must lie between {low:g} and {high:g}")
+            raise ValueError(f"it must lie between {low:{spelled}} and {high:{spelled}}")
         return value
     return parse
+
+
+def number(low: float, high: float) -> Callable[[str], float]:
+    """Parser of a float in [low, high]."""
+    return _in_range(float, "a number", low, high, "g")
 
 
 def integer(low: int, high: int) -> Callable[[str], int]:
     """Parser of a whole number in [low, high]."""
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise ValueError("it is not a whole number") from None
-        if not low <= value <= high:
-            raise ValueError(f"it must lie between {low:,} and {high:,}")
-        return value
-    return parse
+    return _in_range(int, "a whole number", low, high, ",")
 
 
 def choice(options: Sequence[Any]) -> Callable[[str], Any]:
