@@ -191,3 +191,13 @@ def test_every_outline_scene_is_a_link_on_the_home_page():
     at = open_page("app.py")
     links = [(p.proto.label, p.proto.page) for p in at.get("page_link")]
     assert [label for label, _ in links if label.startswith("§")] == [f"§ {s.number} · {s.title}" for s in OUTLINE]
+
+
+def test_a_page_switch_keeps_each_page_view_and_writes_it_back_to_the_url():
+    at = open_page("pages/4_Gradient_descent.py", opt="SGD", lr="0.005", steps="200")
+    for page in ("pages/1_Directional_derivative.py", "pages/4_Gradient_descent.py"):
+        at.query_params.clear()                   # a page link opens the other page with a bare URL, as the browser does
+        at.switch_page(page).run()
+        assert not notes(at) and not at.exception
+    assert (at.session_state["opt"], at.session_state["lr"], at.session_state["steps"]) == ("SGD", 0.005, 200)
+    assert at.query_params == {"opt": "SGD", "lr": "0.005", "steps": "200"}
