@@ -43,7 +43,7 @@ def query_of(url: str) -> dict[str, str]:
 
 
 def test_a_prepared_link_opens_the_same_view_in_a_fresh_browser_and_after_a_reload(page, browser, app_url):
-    goto(page, "Directional_derivative", HERE_AND_THERE)
+    goto(page, "Directional_derivative", HERE_AND_THERE, timeout=FIRST_LOAD_TIMEOUT_S)   # a cold link, a busy machine
     assert read_metric(page, "D_u f (sympy)") == D_U_F
     link = page.url
     assert query_of(link) == HERE_AND_THERE
@@ -56,6 +56,7 @@ def test_a_prepared_link_opens_the_same_view_in_a_fresh_browser_and_after_a_relo
         fresh = context.new_page()
         fresh.goto(link, wait_until="commit")
         wait_idle(fresh, timeout=FIRST_LOAD_TIMEOUT_S)
+        wait_charts_drawn(fresh, timeout=FIRST_LOAD_TIMEOUT_S)
         assert read_metric(fresh, "D_u f (sympy)") == D_U_F
         assert query_of(fresh.url) == HERE_AND_THERE
         assert_page_ok(fresh)
@@ -65,7 +66,7 @@ def test_a_prepared_link_opens_the_same_view_in_a_fresh_browser_and_after_a_relo
 
 def test_each_outline_link_opens_its_scene(page):
     for scene in OUTLINE:
-        goto(page, HOME)
+        goto(page, HOME, timeout=FIRST_LOAD_TIMEOUT_S)
         page.get_by_role("link", name=f"§ {scene.number} · {scene.title}").click()
         page.wait_for_url(lambda url: urlparse(url).path.strip("/") != "", timeout=FIRST_LOAD_TIMEOUT_S * 1000)
         wait_idle(page, timeout=FIRST_LOAD_TIMEOUT_S)
@@ -82,9 +83,9 @@ def test_each_outline_link_opens_its_scene(page):
 
 
 def test_a_figure_exported_as_html_opens_offline_with_its_animation(page, browser, tmp_path):
-    goto(page, "Gradient_descent")
+    goto(page, "Gradient_descent", timeout=FIRST_LOAD_TIMEOUT_S)
     with page.expect_download() as download:
-        page.locator('[class*="st-key-export_html"] button').click()
+        page.get_by_role("button", name="Figures as HTML (zip)").click()
     archive = tmp_path / "figures.zip"
     download.value.save_as(archive)
     with zipfile.ZipFile(archive) as figures:
