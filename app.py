@@ -8,8 +8,9 @@ import streamlit as st
 from gradcore.check import check_gradient
 from gradcore.figures import contour_figure, sample_grid, surface_figure, tangent_figure
 from ui.chart import chart
-from ui.point import point_sliders
-from ui.sidebar import formula_sidebar
+from ui.outline import show_outline
+from ui.point import point_params, point_sliders
+from ui.sidebar import formula_sidebar, url_view
 from ui.views import show_check, show_formula_latex, show_gradient_at
 
 st.set_page_config(page_title="Gradient Lab", page_icon="∇", layout="wide")
@@ -21,18 +22,21 @@ def cached_grid(text: str, domain: tuple, point: tuple | None, axes: tuple[int, 
     return sample_grid(load_formula(text), domain, point=point, axes=axes)
 
 
-st.header("∇ Gradient Lab: f, its partial derivatives and its gradient")
-st.caption("Type a formula in the sidebar (or pick a preset). Everything below is computed from it: "
-           "sympy's exact derivatives, torch autograd and finite differences.")
+st.header("∇ Gradient Lab")
+st.caption("Directional derivatives, gradients, autograd and gradient descent in PyTorch, following the lecture. "
+           "Each section below opens its page in a prepared view; the sidebar's formula box feeds every page.")
 
 sel = formula_sidebar()
 f = sel.formula
+url_view(point_params(f))
+show_outline()
 
+st.subheader("Your formula: f, ∇f and the gradient checked three ways")
 show_formula_latex(f)
 
 left, right = st.columns([2, 3], gap="large")
 with left:
-    st.subheader("The point P")
+    st.markdown("**The point P**")
     P = point_sliders(f, sel.domain, columns=1)
     check = check_gradient(f, P)
     st.metric("f(P)", f"{check.value:.10g}")
@@ -58,5 +62,5 @@ with right:
         chart(contour_figure(grid, P[list(axes)], f"Slice through P in ({h}, {v}); {others}"),
                         key="fig_main")
 
-st.subheader("The gradient at P, checked three ways")
+st.markdown("**The gradient at P, checked three ways**")
 show_check(check)

@@ -516,3 +516,12 @@ def noise_curve(grads: np.ndarray, batch_sizes: Sequence[int], seed: int = 0, mi
         measured.append(float(((g_B - full) ** 2).sum(axis=-1).mean()))
     sigma2 = float(((grads - full) ** 2).sum(axis=1).mean())
     return NoiseCurve(np.asarray(batch_sizes, dtype=np.float64), np.array(measured), sigma2, n, full)
+
+
+def paths_csv(runs: Sequence[Run]) -> str:
+    """Every run's path as CSV text: run, step, examples processed, w, b, full-data loss (floats in full precision)."""
+    lines = ["run,step,examples,w,b,loss"]
+    for run in runs:
+        lines += [f"{run.label},{t},{int(run.examples[t])},{w!r},{b!r},{loss!r}"
+                  for t, ((w, b), loss) in enumerate(zip(run.params.tolist(), run.losses.tolist(), strict=True))]
+    return "\n".join(lines) + "\n"

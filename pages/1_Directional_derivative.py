@@ -33,9 +33,11 @@ from gradcore.figures import (
     theta_figure,
 )
 from ui.chart import chart
-from ui.point import axis_range, point_inputs, point_key, set_point
-from ui.sidebar import formula_sidebar
+from ui.outline import show_section_label
+from ui.point import axis_range, plane_params, point_inputs, point_key, point_params, set_point
+from ui.sidebar import formula_sidebar, url_view
 from ui.state import keep
+from ui.url import Param, choice, integer, number, number_text
 from ui.views import num, short, show_undefined, tex
 
 st.set_page_config(page_title="Directional derivative · Gradient Lab", page_icon="∇", layout="wide")
@@ -58,6 +60,12 @@ def step_downhill(formula, domain) -> None:
                                    bool((step != old).any()), bool((new != step).any()))
 
 
+def url_params(formula) -> list[Param]:
+    """This page's view in the URL: P, the plane, θ (or the sign), η."""
+    return [*point_params(formula), *plane_params(formula), Param("theta", "theta", integer(0, 360), 30),
+            Param("sign", "sign", choice((0, 180)), 0), Param("eta", "eta", number(0.0001, 10.0), 0.01, number_text)]
+
+
 def pmatrix(entries) -> str:
     return r"\begin{pmatrix} " + r" \\ ".join(entries) + r" \end{pmatrix}"
 
@@ -69,7 +77,9 @@ def aligned(*lines: str) -> str:
 sel = formula_sidebar()
 f = sel.formula
 names = f.variables
+url_view(url_params(f))
 
+show_section_label(__file__)
 st.header("Directional derivative: how steep is the way I look?")
 st.caption("A hiker stands at P and looks in the direction u. The slope they see is the directional derivative "
            "D_u f(P) = ∇f(P) · u; the gradient is the direction where it is largest.")

@@ -26,8 +26,9 @@ from gradcore.partials import (
     second_order,
 )
 from ui.chart import chart
-from ui.point import axis_range, point_inputs, set_point
-from ui.sidebar import formula_sidebar
+from ui.outline import show_section_label
+from ui.point import axis_range, plane_params, point_inputs, point_params, set_point
+from ui.sidebar import formula_sidebar, url_view
 from ui.views import num, short, show_undefined, tex
 
 st.set_page_config(page_title="Gradient · Gradient Lab", page_icon="∇", layout="wide")
@@ -72,7 +73,9 @@ def sides_text(side) -> str:
 sel = formula_sidebar()
 f = sel.formula
 names = f.variables
+url_view(point_params(f), plane_params(f))
 
+show_section_label(__file__)
 st.header("Gradient and partial derivatives")
 st.caption("A partial derivative is the slope of f along one axis, the other variables held fixed. "
            "The gradient collects them: ∇f = (∂f/∂x, ∂f/∂y, …).")

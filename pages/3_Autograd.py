@@ -32,8 +32,10 @@ from gradcore.autograd_graph import (
 )
 from gradcore.check import check_gradient
 from gradcore.presets import PRESETS
-from ui.point import point_key, point_sliders
-from ui.sidebar import KEY_FORMULA, KEY_XRANGE, KEY_YRANGE, formula_sidebar
+from ui.outline import show_section_label
+from ui.point import point_key, point_params, point_sliders
+from ui.sidebar import KEY_FORMULA, KEY_XRANGE, KEY_YRANGE, formula_sidebar, url_view
+from ui.url import Param, choice, flag, flag_text, from_link, integer
 from ui.views import show_check, show_formula_latex
 
 st.set_page_config(page_title="Autograd · Gradient Lab", page_icon="∇", layout="wide")
@@ -42,6 +44,9 @@ KEY_STEP, KEY_CALLS, KEY_ZERO = "ag_step", "ag_calls", "ag_zero"
 FEW_BOXES = 12      # a graph of at most this many boxes is drawn beside its explanation
 LECTURE_PRESET = PRESETS["Dot product (4 variables)"]
 HESSIAN_TITLES = ("Hessian by autograd (grad of grad)", "Hessian from sympy's exact second derivatives")
+TABS = ("Computation graph", "Three ways", "Vector input", "Accumulation", "Grad of grad")
+URL_PARAMS = [Param(KEY_STEP, KEY_STEP, integer(0, 10_000), None), Param(KEY_CALLS, KEY_CALLS, integer(1, 5), 2),
+              Param(KEY_ZERO, KEY_ZERO, flag, False, flag_text), Param("ag_tab", "ag_tab", choice(TABS), TABS[0])]
 
 
 @st.cache_resource(max_entries=128, show_spinner=False)
@@ -61,9 +66,11 @@ def load_lecture_example() -> None:
 
 def step_slider(text: str, steps: int) -> int:
     """The backward step to show; a new formula starts at the end of its backward pass."""
-    if st.session_state.get("_ag_steps_of") != text or KEY_STEP not in st.session_state:
+    if (st.session_state.get("_ag_steps_of") != text and not from_link(KEY_STEP)) or st.session_state.get(KEY_STEP) is None:
         st.session_state[KEY_STEP] = steps          # only then: writing every run would undo a slider being moved
-        st.session_state["_ag_steps_of"] = text
+    st.session_state["_ag_steps_of"] = text
+    if st.session_state[KEY_STEP] > steps:          # a link's step beyond this formula's backward pass
+        st.session_state[KEY_STEP] = steps
     return st.slider("Backward step (0 = just after the forward pass)", 0, steps, key=KEY_STEP,
                      help="Walk the backward pass one node at a time, in the order torch's engine ran them.")
 
@@ -84,19 +91,20 @@ def explain_step(graph, step: int, note: str) -> None:
                "each edge; grad in a box is ∂f/∂(its output), the sum of what reached it.")
 
 
-st.title("3 · Autograd")
+show_section_label(__file__)
+st.title("Autograd")
 st.caption("The lecture's autograd in three lines: make x with `requires_grad=True`, call `y.backward()`, read `x.grad`. "
            "This page opens that box for the formula in the sidebar, at the point P.")
 
 sel = formula_sidebar()
 f = sel.formula
+url_view(point_params(f), URL_PARAMS)
 program = cached_program(f.text)
 P = point_sliders(f, sel.domain, columns=min(f.n, 4))
 graph = record_graph(program, P)
 v = vector_name(f.variables)
 
-tab_graph, tab_ways, tab_vector, tab_accumulate, tab_hessian = st.tabs(
-    ["Computation graph", "Three ways", "Vector input", "Accumulation", "Grad of grad"])
+tab_graph, tab_ways, tab_vector, tab_accumulate, tab_hessian = st.tabs(TABS, key="ag_tab", on_change="rerun")
 
 with tab_graph:
     shown = f.variables if f.n <= 3 else ()

@@ -59,8 +59,10 @@ from gradcore.typed import DTYPES
 from ui.cache import DESCENT_RUNS_BYTES, bytes_cache
 from ui.chart import chart, clicked_points
 from ui.interrupt import bounded, request_deadline
-from ui.point import axis_range
-from ui.sidebar import KEY_FORMULA, KEY_XRANGE, KEY_YRANGE, formula_sidebar, load_formula
+from ui.outline import show_section_label
+from ui.point import axis_range, plane_params
+from ui.sidebar import KEY_FORMULA, KEY_XRANGE, KEY_YRANGE, RANGE_LIMIT, formula_sidebar, load_formula, url_view
+from ui.url import Param, choice, flag, flag_text, integer, list_text, number, number_text, subset
 
 st.set_page_config(page_title="Gradient descent · Gradient Lab", page_icon="∇", layout="wide")
 
@@ -149,6 +151,36 @@ def start_from_click(variables: tuple[str, ...], axes: tuple[int, ...], domain) 
         lo, hi = axis_range(domain, axis)
         if value is not None:
             st.session_state[start_key(variables[axis])] = float(min(max(round(float(value), 4), lo), hi))
+
+
+# ---------------------------------------------------------------- the view in the URL
+
+def hyper_params() -> list[Param]:
+    """Every optimizer's hyperparameters in the URL (h_adam_eps, h_adam_betas_0, …), bounded by their widgets' ranges."""
+    params = []
+    for name in NAMES:
+        for hp in get_optimizer(name).hypers:
+            if hp.type is bool:
+                params.append(Param(hyper_key(name, hp.name), hyper_key(name, hp.name), flag, hp.default, flag_text))
+            elif hp.type is tuple:
+                params += [Param(hyper_key(name, hp.name, i), hyper_key(name, hp.name, i), number(*hp.ui_range[i]),
+                                 float(hp.default[i]), number_text) for i in range(2)]
+            else:
+                params.append(Param(hyper_key(name, hp.name), hyper_key(name, hp.name), number(*hp.ui_range),
+                                    float(hp.default), number_text))
+    return params
+
+
+def url_params(f) -> list[Param]:
+    """This page's view in the URL: optimizer, lr, steps, precision, start, hyperparameters, comparisons, plane, step t."""
+    lr_high = max(max(1.0, get_optimizer(n).lr_range[1]) for n in NAMES)
+    return [Param("opt", "opt", choice(NAMES), DEFAULT_OPTIMIZER),
+            Param("lr", "lr", number(LR_LOW, lr_high), get_optimizer(DEFAULT_OPTIMIZER).lr, number_text),
+            Param("steps", "steps", integer(1, MAX_STEPS), DEFAULT_STEPS), Param("dtype", "dtype", choice(DTYPES), DTYPES[0]),
+            *[Param(start_key(v), start_key(v), number(-RANGE_LIMIT, RANGE_LIMIT), DEFAULT_START.get(v, 0.0), number_text)
+              for v in f.variables],
+            *hyper_params(), Param("cmp", "cmp", subset(NAMES, 3), [], list_text), *plane_params(f),
+            Param("scrub", "scrub", integer(0, MAX_STEPS), 0)]
 
 
 # ---------------------------------------------------------------- controls
@@ -394,7 +426,9 @@ def step_explanation(optimizer: str, view, n: int) -> str:
 
 sel = formula_sidebar()
 f = sel.formula
+url_view(url_params(f))
 
+show_section_label(__file__)
 st.header("Gradient descent: follow −∇f with torch.optim")
 st.caption("Each step computes f(xₜ) and ∇f(xₜ), the gradient torch's backward() would compute, evaluated by generated code "
            "(the same operations in the same order as the formula typed), then moves x with torch.optim's own update rule. "

@@ -26,15 +26,28 @@ from gradcore.minibatch_figures import (
 )
 from ui.cache import TRAINING_RUNS_BYTES, bytes_cache
 from ui.chart import chart
+from ui.export import csv_button
 from ui.interrupt import bounded, request_deadline
-from ui.sidebar import formula_sidebar
+from ui.outline import show_section_label
+from ui.sidebar import navigation_sidebar, page_url_view
 from ui.text import plain, plain_with_code
+from ui.url import Param, choice, integer, level, number, number_text
 
 st.set_page_config(page_title="Mini-batch · Gradient Lab", page_icon="∇", layout="wide")
 
 LR_OPTIONS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
 TARGETS = (0.1, 0.05, 0.02, 0.01, 0.005, 0.001)
 KEEP = "session"
+URL_PARAMS = [
+    Param("mb_model", "mb_model", choice(list(mb.MODELS)), next(iter(mb.MODELS))),
+    Param("mb_n", "mb_n", integer(20, mb.MAX_ROWS), 200), Param("mb_w", "mb_w", number(-5.0, 5.0), 2.0, number_text),
+    Param("mb_b", "mb_b", number(-5.0, 5.0), -1.0, number_text),
+    Param("mb_noise", "mb_noise", number(0.0, 3.0), 0.5, number_text), Param("mb_dseed", "mb_dseed", integer(0, 10_000), 0),
+    Param("mb_bs", "mb_bs", integer(1, mb.MAX_ROWS), 16), Param("mb_lr", "mb_lr", level(LR_OPTIONS), 0.05, number_text),
+    Param("mb_ep", "mb_ep", integer(1, 50), 20), Param("mb_opt", "mb_opt", choice(list(mb.OPTIMIZERS)), next(iter(mb.OPTIMIZERS))),
+    Param("mb_seed", "mb_seed", integer(0, 10_000), 0), Param("mb_w0", "mb_w0", number(-10.0, 10.0), -1.0, number_text),
+    Param("mb_b0", "mb_b0", number(-10.0, 10.0), 3.0, number_text),
+    Param("mb_tgt", "mb_tgt", level(TARGETS), 0.01, number_text), Param("mb_at", "mb_at", integer(0, 50), 0)]
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -171,10 +184,12 @@ def show_cost(comparison: mb.Comparison, target: float) -> None:
                "Full batch pays N evaluations for every careful step.")
 
 
-formula_sidebar()   # the shared formula box stays visible; this page's model does not use it
+navigation_sidebar()   # this page's model does not use the formula: no formula box, no ranges
+page_url_view(URL_PARAMS)
 
+show_section_label(__file__)
 st.title("Mini-batch gradient descent")
-st.caption("Lecture 4.2 · nn.Linear(1, 1) trained three times from the same start: on all N examples per step "
+st.caption("nn.Linear(1, 1) trained three times from the same start: on all N examples per step "
            "(full batch), on B (mini-batch) and on 1 (stochastic).")
 
 controls, picture = st.columns([1, 2.6], gap="medium")
@@ -197,6 +212,7 @@ with picture:
     chart(lambda: trajectory_figure(ws, bs, Z, comparison,
                                       f"Paths of (w, b) on the loss surface · {settings['optimizer']}, lr = {settings['lr']:g}, "
                                       f"{settings['epochs']} epochs"), key="mb_fig_paths", memo=runs_memo)
+    csv_button("Paths as CSV", lambda: mb.paths_csv(comparison.runs), "minibatch_paths", "mb_paths_csv")
     st.caption(f"Data: {plain(data.source)}. Full batch takes {comparison.full.steps} smooth steps, the mini-batch run "
                f"{mini.steps:,} wobbling ones, B = 1 {comparison.sgd.steps:,} zig-zagging ones: the same number of epochs.")
     for run in comparison.distinct_runs:

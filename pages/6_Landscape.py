@@ -33,8 +33,10 @@ from gradcore.optimizers import NAMES, latex_number
 from gradcore.presets import PRESETS
 from ui.chart import chart
 from ui.interrupt import bounded, request_deadline, stop_if_replaced
-from ui.point import point_sliders
-from ui.sidebar import formula_sidebar, load_formula
+from ui.outline import show_section_label
+from ui.point import point_params, point_sliders
+from ui.sidebar import formula_sidebar, load_formula, url_view
+from ui.url import Param, choice, level, number, number_text
 
 st.set_page_config(page_title="Landscape · Gradient Lab", page_icon="∇", layout="wide")
 
@@ -53,6 +55,16 @@ NEWTON_NOTE = ("Newton's method on ∇f = 0 (x ← x − H⁻¹∇f) from a grid
                "alike; the eigenvalues of the Hessian H decide which is which: all > 0 a minimum, all < 0 a maximum, both "
                "signs a saddle. Where an eigenvalue is 0 (degenerate), f around the point decides.")
 SADDLE_LABELS = {"Saddle": "x² − y²", "Monkey saddle": "x³ − 3xy² (monkey)"}
+LEVER_TABS = ("① Start point", "② Learning rate", "③ Momentum")
+URL_PARAMS = [
+    Param("ls_opt", "ls_opt", choice(NAMES), "Adam"), Param("ls_lr", "ls_lr", level(LR_OPTIONS), 0.1, number_text),
+    Param("ls_mu", "ls_mu", number(0.0, 0.99), 0.9, number_text),
+    Param("ls_steps", "ls_steps", level(STEP_OPTIONS), 500, number_text),
+    Param("ls_res", "ls_res", level(RESOLUTIONS), 150, number_text), Param("ls_tab", "ls_tab", choice(LEVER_TABS), LEVER_TABS[0]),
+    Param("lm_lr", "lm_lr", level(DEMO_LRS), ls.MOMENTUM_DEMO.lr, number_text),
+    Param("lm_mu", "lm_mu", number(0.0, 0.99), ls.MOMENTUM_DEMO.momentum, number_text),
+    Param("sd_fn", "sd_fn", choice(list(ls.SADDLE_DEMOS)), next(iter(ls.SADDLE_DEMOS))),
+    Param("sd_lr", "sd_lr", level(SADDLE_LRS), 0.1, number_text), Param("sd_eps", "sd_eps", level(SADDLE_EPS), 1e-6, number_text)]
 
 
 # ---------------------------------------------------------------- cached calculations (keyed on plain values)
@@ -265,16 +277,18 @@ def show_stability(sweep: ls.LRSweep) -> None:
 
 sel = formula_sidebar()
 f = sel.formula
+url_view(point_params(f), URL_PARAMS)
 span = max(sel.domain[1] - sel.domain[0], sel.domain[3] - sel.domain[2])
 
+show_section_label(__file__)
 st.header("Landscape: where does gradient descent end?")
-st.caption("Lecture section 5. Local minima and saddle points can trap descent; three levers decide where it ends: "
+st.caption("Local minima and saddle points can trap descent; three levers decide where it ends: "
            "the start point, the learning rate and momentum.")
 
 cps = cached_critical(f.text, sel.domain)
 matches = published_matches(sel, f, cps)
 
-st.subheader("1 · Critical points: where ∇f = 0")
+st.subheader("Critical points: where ∇f = 0")
 if f.n == 2:
     left, right = st.columns([1, 1.15], gap="medium")
     with left:
@@ -302,7 +316,7 @@ else:
     st.dataframe(critical_table(cps, matches), hide_index=True, width="stretch", column_config=NARROW)
     st.caption(NEWTON_NOTE)
 
-st.subheader("2 · Basins of attraction: which start ends where")
+st.subheader("Basins of attraction: which start ends where")
 basin_map, every_start_diverged = None, False
 if f.n != 2:
     st.info("A basin map colours the plane of starts, so it needs f of two variables (x, y). "
@@ -335,33 +349,17 @@ else:
         st.info("No minimum in the plotted range, so no start can end in one: the map shows only where runs "
                 "diverged (black), stalled (grey) or could not start (white).")
 
-st.subheader("3 · The three levers")
-lever_cols = st.columns(3, gap="medium")
+st.subheader("The three levers")
 ridges = cached_ridges(*key, _basin_map=basin_map) if basin_map is not None else ()
 P = None
-with lever_cols[0]:
-    st.markdown("**① The start point**")
+tab_start, tab_lr, tab_mu = st.tabs(LEVER_TABS, key="ls_tab", on_change="rerun")
+with tab_start:
     if ridges:
         r = ridges[0]
         st.metric("two starts this far apart", f"{r.distance:.2g}", border=True,
                   help="Both run with the basin map's optimizer and settings.")
         st.caption(f"end in different minima: {ls.outcome_name(r.labels[0], basin_map.minima)} and "
                    f"{ls.outcome_name(r.labels[1], basin_map.minima)}.")
-    elif basin_map is not None and every_start_diverged:
-        st.caption(f"Needs basins, but every start diverged at lr = {basin_map.lr:g}: lower the learning rate (see the "
-                   "basin map's message).")
-    else:
-        st.caption("Needs a basin map with two or more basins (f of two variables with several minima).")
-with lever_cols[1]:
-    st.markdown("**② The learning rate**")
-    lever_lr = st.container()
-with lever_cols[2]:
-    st.markdown("**③ Momentum**")
-    lever_mu = st.container()
-
-tab_start, tab_lr, tab_mu = st.tabs(["① Start point", "② Learning rate", "③ Momentum"])
-with tab_start:
-    if ridges:
         ridge_map, ridge_table = st.columns([3, 2], gap="medium")
         chart(lambda: ridge_figure(cached_grid(f.text, sel.domain), basin_map.minima, ridges,
                                             "Starts a hair apart on a ridge"), key="ls_fig_ridges", where=ridge_map, memo=key)
@@ -379,6 +377,7 @@ with tab_start:
                 f"Try {', '.join(others[:-1])} or {others[-1]}.")
 
 with tab_lr:
+    lever_lr = st.container()
     sweep_controls, sweep_picture = st.columns([1, 2.2], gap="medium")
     with sweep_controls:
         st.markdown("**Start point** of the sweep (P, shared with the other pages)")
@@ -398,6 +397,7 @@ with lever_lr:
     st.caption(f"Plain gradient descent {diverged_text}.")
 
 with tab_mu:
+    lever_mu = st.container()
     demo, preset = ls.MOMENTUM_DEMO, PRESETS[ls.MOMENTUM_DEMO.preset]
     formula_col, lr_col, mu_col = st.columns([1.3, 1, 1], gap="medium", vertical_alignment="center")
     formula_col.markdown(f"**{preset.name}**")
@@ -421,7 +421,7 @@ with lever_mu:
     st.caption(f"{preset.name}: f = {num(race.plain.losses[-1], 3)} without momentum, "
                f"{num(race.heavy.losses[-1], 3)} with μ = {mu:g}.")
 
-st.subheader("4 · Saddle points: stuck on the axis, escaping a hair off it")
+st.subheader("Saddle points: stuck on the axis, escaping a hair off it")
 fn_col, lr_col, eps_col, escaped_col, predicted_col = st.columns([1.25, 1, 1, 1.05, 1.05], gap="small")
 name = fn_col.radio("Function", list(ls.SADDLE_DEMOS), key="sd_fn", persist_state=KEEP, format_func=lambda n: SADDLE_LABELS[n])
 sd_lr = lr_col.select_slider("lr", SADDLE_LRS, value=0.1, key="sd_lr", persist_state=KEEP)

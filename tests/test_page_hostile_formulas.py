@@ -18,7 +18,9 @@ from pagetest import open_page
 pytestmark = pytest.mark.usefixtures("clean_caches")
 
 LIMIT_S = load_scaled(2.0)
-PAGES = ["app.py"] + sorted(f"pages/{p.name}" for p in (Path(__file__).resolve().parents[1] / "pages").glob("[!._]*.py"))
+NO_FORMULA_BOX = {"5_Mini-batch.py"}     # its model does not use f, so its sidebar has no formula box (issue 18)
+PAGES = ["app.py"] + sorted(f"pages/{p.name}" for p in (Path(__file__).resolve().parents[1] / "pages").glob("[!._]*.py")
+                            if p.name not in NO_FORMULA_BOX)
 
 def errors(at) -> str:
     return " ".join(e.value for e in at.error)

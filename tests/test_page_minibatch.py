@@ -29,7 +29,7 @@ def test_defaults_show_three_runs_from_one_start():
     at = open_page(PAGE)
     ok(at)
     assert at.title[0].value == "Mini-batch gradient descent"
-    assert at.sidebar.text_input(key="f").value          # the shared formula box is still there
+    assert not at.sidebar.text_input and not at.sidebar.slider   # no formula box nor ranges: this page does not use them
     # N = 200, 20 epochs: 20 full-batch steps, 20·⌈200/16⌉ = 260 mini-batch steps, 20·200 = 4000 with B = 1
     assert paths(at) == {"Full batch (B = 200)": 21, "Mini-batch (B = 16)": 261, "Stochastic (B = 1)": 4001}
     assert set(figures(at)) == {"mb_fig_paths", "mb_fig_iter", "mb_fig_epoch", "mb_fig_grads", "mb_fig_noise"}

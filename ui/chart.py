@@ -30,6 +30,7 @@ import streamlit as st
 from streamlit.components import v1 as components_v1
 
 from ui.cache import MB, named_cache
+from ui.export import remember
 
 PLOTLY_DIR = Path(plotly.__file__).parent / "package_data"       # plotly.min.js of the plotly that builds the figures
 ASSETS_DIR = Path(__file__).parent / "chart_assets"
@@ -129,6 +130,7 @@ def chart(fig: go.Figure | Callable[[], go.Figure], key: str, *, on_click: Calla
     callbacks = {"on_missing_change": lambda: _forget(key), **({"on_click_change": on_click} if on_click else {})}
     with where if where is not None else contextlib.nullcontext():
         _mount(key=key, data=data, **callbacks)
+    remember(key, fig)
 
 
 def clicked_points(key: str) -> list[dict]:

@@ -7,7 +7,9 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from gradcore import Formula
+from ui.sidebar import RANGE_LIMIT
 from ui.state import keep
+from ui.url import Param, choice, number, number_text
 
 _INPUTS_PAGE = "_point_inputs_page"
 
@@ -124,3 +126,16 @@ def point_inputs(formula: Formula, domain) -> np.ndarray:
             st.number_input(f"{label} exactly", float(lo), float(hi), step=0.01, format="%.4f", key=n_key,
                             on_change=_from_number, args=(domain, i, name, n_key), label_visibility="collapsed")
     return np.array(coords, dtype=np.float64)
+
+
+def point_params(formula: Formula) -> list[Param]:
+    """P in the URL: px, py, … (the sliders clamp them to the plot range)."""
+    return [Param(point_key(v), point_key(v), number(-RANGE_LIMIT, RANGE_LIMIT), DEFAULT_POINT, number_text)
+            for v in formula.variables]
+
+
+def plane_params(formula: Formula) -> list[Param]:
+    """The plotted plane in the URL (ax_h, ax_v), for three or more variables."""
+    names = formula.variables
+    return [] if formula.n < 3 else [Param("ax_h", "ax_h", choice(names), names[0]),
+                                     Param("ax_v", "ax_v", choice(names), names[1])]

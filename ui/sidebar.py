@@ -17,6 +17,7 @@ from gradcore.symbolic import OverBudget
 from ui.memory import keep_memory_low
 from ui.present import presenter_view
 from ui.state import keep, restore_after_page_switch
+from ui.url import Param, pair, pair_text, read, start_visit, view_in_url, write
 
 # Widget keys (they are URL parameters or session keys; keep them stable):
 #   f       the formula text (kept in the URL: ?f=x^2+y^2)
@@ -24,7 +25,6 @@ from ui.state import keep, restore_after_page_switch
 #   xr, yr  the plot ranges of the first and second variable
 KEY_FORMULA, KEY_PRESET, KEY_XRANGE, KEY_YRANGE = "f", "preset", "xr", "yr"
 _LAST_GOOD = "_last_good_formula"
-_URL_READ = "_formula_read_from_url"
 RANGE_LIMIT = 50.0
 PAGES_DIR = Path(__file__).resolve().parents[1] / "pages"
 
@@ -95,26 +95,28 @@ def _apply_preset() -> None:
         st.session_state[KEY_YRANGE] = preset.domain[2:]
 
 
+def formula_text(text: str) -> str:
+    """The formula of a link as the box holds it: one line (%0A too), at most MAX_LENGTH characters."""
+    line = one_line(text)
+    if len(line) > MAX_LENGTH:
+        raise ValueError(f"a formula may have at most {MAX_LENGTH} characters")
+    return line
+
+
+SIDEBAR_PARAMS = (
+    Param(KEY_FORMULA, KEY_FORMULA, formula_text, PRESETS[DEFAULT].formula, str),
+    Param(KEY_XRANGE, KEY_XRANGE, pair(-RANGE_LIMIT, RANGE_LIMIT), PRESETS[DEFAULT].domain[:2], pair_text),
+    Param(KEY_YRANGE, KEY_YRANGE, pair(-RANGE_LIMIT, RANGE_LIMIT), PRESETS[DEFAULT].domain[2:], pair_text),
+)
+
+
 def _init_state() -> None:
-    """Defaults, and on a session's first run the formula from the URL (?f=…), so a shared link opens it."""
+    """Defaults, and on the first run of a page visit the formula and ranges of the URL, so a shared link opens them."""
     default = PRESETS[DEFAULT]
-    if not st.session_state.get(_URL_READ):
-        st.session_state[_URL_READ] = True
-        from_url = st.query_params.get(KEY_FORMULA)
-        if from_url:
-            st.session_state[KEY_FORMULA] = one_line(from_url)[:MAX_LENGTH]   # the box holds one line: %0A too
+    read(SIDEBAR_PARAMS)
     st.session_state.setdefault(KEY_FORMULA, default.formula)
     st.session_state.setdefault(KEY_XRANGE, default.domain[:2])
     st.session_state.setdefault(KEY_YRANGE, default.domain[2:])
-
-
-def _write_url(text: str) -> None:
-    """Keep ?f=… in the address bar equal to the formula box (none for the default formula)."""
-    if text == PRESETS[DEFAULT].formula:
-        if KEY_FORMULA in st.query_params:
-            del st.query_params[KEY_FORMULA]
-    elif st.query_params.get(KEY_FORMULA) != text:
-        st.query_params[KEY_FORMULA] = text
 
 
 def _try_parse(text: str) -> tuple[Formula | None, FormulaError | None]:
@@ -140,14 +142,11 @@ def show_error(text: str, err: FormulaError) -> None:
 
 def formula_sidebar() -> Selection:
     """Render the sidebar; return the formula to use (the last good one when the text has an error)."""
-    keep_memory_low()
-    restore_after_page_switch()
+    _page_frame()
     _init_state()
     text = st.session_state.get(KEY_FORMULA, PRESETS[DEFAULT].formula)
     preset = find_preset(str(text))
     st.session_state[KEY_PRESET] = preset.name if preset else None
-    st.markdown(_CSS, unsafe_allow_html=True)
-    presenter_view()
     with st.sidebar:
         page_links()
         st.divider()
@@ -158,7 +157,6 @@ def formula_sidebar() -> Selection:
                              help="Type any formula in x, y, z or x1 … x9, e.g. x^2 + 3xy, sin(x)cos(y), relu(x-1). "
                                   "Press Enter to apply.")
         keep(KEY_FORMULA, text)
-        _write_url(text or "")
         formula, error = _try_parse(text or "")
         if error is None:
             st.session_state[_LAST_GOOD] = text
@@ -171,7 +169,34 @@ def formula_sidebar() -> Selection:
         keep(KEY_XRANGE, st.slider("x range", -RANGE_LIMIT, RANGE_LIMIT, key=KEY_XRANGE, step=0.5))
         if formula.n >= 2:
             keep(KEY_YRANGE, st.slider("y range", -RANGE_LIMIT, RANGE_LIMIT, key=KEY_YRANGE, step=0.5))
+    write(SIDEBAR_PARAMS)
     return Selection(formula, _domain(), find_preset(formula.text), error)
+
+
+def navigation_sidebar() -> None:
+    """The sidebar of a page that does not use the formula: the navigation only (the formula is kept for the others)."""
+    _page_frame()
+    with st.sidebar:
+        page_links()
+
+
+def _page_frame() -> None:
+    """What every page does first: memory upkeep, the URL's view on a new visit, the page CSS, the presenter view."""
+    keep_memory_low()
+    start_visit()
+    restore_after_page_switch()
+    st.markdown(_CSS, unsafe_allow_html=True)
+    presenter_view()
+
+
+def page_url_view(*tables: list[Param]) -> None:
+    """The URL of a page without the formula box: only the page's own tables."""
+    view_in_url((), [p for table in tables for p in table])
+
+
+def url_view(*tables: list[Param]) -> None:
+    """This page's whole view in the URL: the sidebar's parameters and the page's tables (see ui.url)."""
+    view_in_url(SIDEBAR_PARAMS, [p for table in tables for p in table])
 
 
 def _domain() -> tuple[float, float, float, float]:
