@@ -32,6 +32,16 @@ from gradcore.figures import (
     theta_figure,
 )
 from ui.chart import chart
+from ui.hiker import (
+    extend_trail,
+    fine_theta,
+    hiker_caption,
+    level_map_with_trail,
+    show_derivation,
+    surface_with_hiker,
+    theta_buttons,
+    trail_caption,
+)
 from ui.point import axis_range, point_inputs, point_key, set_point
 from ui.sidebar import formula_sidebar
 from ui.state import keep
@@ -53,6 +63,7 @@ def step_downhill(formula, domain) -> None:
     old = np.array([st.session_state[point_key(v)] for v in formula.variables])
     step = downhill_step(formula, old, st.session_state["eta"])
     new = set_point(formula, domain, step)
+    extend_trail(formula, old, new)
     st.session_state[LAST_STEP] = (formula.text, float(formula.value(old)), float(formula.value(new)),
                                    bool((step != old).any()), bool((new != step).any()))
 
@@ -87,8 +98,8 @@ with controls:
         theta = keep("sign", st.radio("Direction u", [0, 180], key="sign", horizontal=True,
                                       format_func=lambda a: "u = +1 (right)" if a == 0 else "u = −1 (left)"))
     else:
-        st.session_state.setdefault("theta", 30)
-        theta = keep("theta", st.slider("Direction angle θ (degrees)", 0, 360, key="theta"))
+        fine_theta()
+        theta = keep("theta", st.slider("Direction angle θ (degrees)", 0.0, 360.0, step=0.1, format="%.1f", key="theta"))
     eta_col, step_col = st.columns([1, 1], vertical_alignment="bottom")
     st.session_state.setdefault("eta", 0.01)
     keep("eta", eta_col.number_input("Step size η", 0.0001, 10.0, step=0.005, format="%.4f", key="eta"))
@@ -105,6 +116,8 @@ with controls:
                        + (" P stopped at the edge of the plot range." if clamped else ""))
 
 d = directional(f, P, theta, axes)
+if f.n >= 2:
+    theta_buttons(d, where=controls)
 with readout:
     m = st.columns(3)
     m[0].metric("f(P)", short(d.value))
@@ -154,12 +167,15 @@ else:
     others = ", ".join(f"{n} = {P[i]:.3g}" for i, n in enumerate(names) if i not in axes)
     grid = cached_grid(f.text, sel.domain, tuple(P) if f.n > 2 else None, axes)
     top_left, top_right = st.columns(2, gap="medium")
-    chart(directional_surface_figure(grid, d.plane_point, d.value, d.plane_u, sl.points[:, list(axes)],
+    chart(surface_with_hiker(directional_surface_figure(grid, d.plane_point, d.value, d.plane_u, sl.points[:, list(axes)],
                                                      sl.values, slope, d.plane_gradient, "The cut along u and its tangent"),
+                             f, d, sl, grid),
                           key="fig_surface", where=top_left)
-    chart(level_set_figure(grid, d.plane_point, d.value, d.plane_u, d.plane_gradient,
-                                            "Level curves: ∇f is perpendicular" + (f" ({others})" if others else "")),
+    chart(level_map_with_trail(level_set_figure(grid, d.plane_point, d.value, d.plane_u, d.plane_gradient,
+                                            "Level curves: ∇f is perpendicular" + (f" ({others})" if others else "")), f, d),
                            key="fig_level", where=top_right)
+    hiker_caption(d)
+    trail_caption(f, d)
     curve = theta_curve(d.plane_gradient)
     bottom_left, bottom_right = st.columns(2, gap="medium")
     chart(slice_figure(sl.t, sl.values, d.value, slope, one_sided, "The slice g(t) = f(P + t u)"),
@@ -185,6 +201,7 @@ with ways:
                if d.differentiable else "At a kink the quotient tends to the one-sided limit (when it exists), "
                "not to ∇f · u.")
 with proof:
+    show_derivation(f, d)
     g = r"\nabla f(P)" if f.n <= 2 else "g"
     st.markdown("**Why the gradient is the steepest direction.** α is the angle between the gradient and the unit "
                 "vector u" + ("; g is the part of ∇f(P) in the plane of u." if f.n > 2 else "."))

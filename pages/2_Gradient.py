@@ -26,6 +26,7 @@ from gradcore.partials import (
     second_order,
 )
 from ui.chart import chart
+from ui.gradient_rows import show_counterexample, show_derivative_table
 from ui.point import axis_range, point_inputs, set_point
 from ui.sidebar import formula_sidebar
 from ui.views import num, short, show_undefined, tex
@@ -113,6 +114,8 @@ for i, s in enumerate(f.symbols):
     st.latex(rf"{partial_name(f, i)} = \frac{{\partial f}}{{\partial {latex(s)}}} = {f.gradient_latex()[i]}"
              rf" \quad\Rightarrow\quad {partial_name(f, i)}(P){at_p}")
 
+show_derivative_table(f, P, grad)
+
 st.subheader("Partial derivatives are slopes")
 cols = st.columns(2 if f.n >= 2 else 1, gap="medium")
 for col, axis in zip(cols, sorted(set(axes)), strict=True):
@@ -172,6 +175,7 @@ with numeric:
 if f.n >= 2:
     st.markdown("**Is f_xy = f_yx?** Schwarz's (Clairaut's) theorem: if both mixed partials exist and are **continuous "
                 "near P**, they are equal at P. Without continuity they can differ.")
+    show_counterexample()
 if not np.isfinite(value):
     st.markdown("f is not defined at P, so neither are its derivatives: move P.")
 elif kinks and so.pairs:
