@@ -69,7 +69,7 @@ class RateMap:
         return self.eigenvalues[1] / self.eigenvalues[0]
 
 
-def rate_map(kappa: float, lam_max: float = 1.0, lr_points: int = 121, momentum_points: int = 100) -> RateMap:
+def rate_map(kappa: float, lam_max: float = 1.0, lr_points: int = 81, momentum_points: int = 67) -> RateMap:
     """The phase diagram: ρ over lr ∈ (0, 4/λ_max] × μ ∈ [0, 0.99] for curvatures λ_max / κ and λ_max."""
     if not (np.isfinite(kappa) and kappa >= 1):
         raise ValueError(f"The condition number κ must be at least 1, got {kappa}.")

@@ -129,7 +129,7 @@ def rate_map_figure(rm: RateMap, chosen: tuple[float, float] | None, title: str 
         {"type": "heatmap", "x": rm.lrs, "y": rm.momenta, "z": _f32(shown), "zmin": 0, "zmax": 1, "colorscale": "Viridis",
          "colorbar": {"title": {"text": "ρ"}, "thickness": 14}, "name": "rate ρ",
          "hovertemplate": "lr %{x:.4g}, μ %{y:.3g}: ρ = %{z:.4f}<extra></extra>"},
-        {"type": "contour", "x": rm.lrs, "y": rm.momenta, "z": rm.rates, "showscale": False, "hoverinfo": "skip",
+        {"type": "contour", "x": rm.lrs, "y": rm.momenta, "z": _f32(rm.rates), "showscale": False, "hoverinfo": "skip",
          "contours": {"start": 1, "end": 1, "size": 1, "coloring": "none"}, "line": {"color": "#d62728", "width": 2},
          "name": "ρ = 1: beyond it, divergence", "showlegend": True},
         {"type": "scatter", "x": lr, "y": mu, "mode": "markers", "marker": {"size": 14, "opacity": 0}, "name": "click",

@@ -33,6 +33,7 @@ from gradcore.optimizers import NAMES, latex_number
 from gradcore.presets import PRESETS
 from ui.chart import chart
 from ui.interrupt import stop_if_replaced
+from ui.landscape_rows import momentum_phase_diagram, saddle_in_words
 from ui.point import point_sliders
 from ui.sidebar import formula_sidebar, load_formula
 
@@ -410,6 +411,7 @@ with tab_mu:
     st.caption("Plain SGD: x ← x − lr ∇f stops where ∇f = 0, the first minimum downhill. Momentum: b ← μ b + ∇f, "
                "x ← x − lr b keeps a running sum of past gradients, the speed of a heavy ball, and can carry it over "
                "the ridge into the deeper well.")
+    momentum_phase_diagram(f, P, cps.minima, sel.domain)
 with lever_mu:
     names = [short_name(v, race.minima) for v in race.labels]
     st.metric("plain SGD → momentum", f"{names[0]} → {names[1]}", border=True,
@@ -419,6 +421,7 @@ with lever_mu:
                f"{num(race.heavy.losses[-1], 3)} with μ = {mu:g}.")
 
 st.subheader("4 · Saddle points: stuck on the axis, escaping a hair off it")
+saddle_in_words()
 fn_col, lr_col, eps_col, escaped_col, predicted_col = st.columns([1.25, 1, 1, 1.05, 1.05], gap="small")
 name = fn_col.radio("Function", list(ls.SADDLE_DEMOS), key="sd_fn", persist_state=KEEP, format_func=lambda n: SADDLE_LABELS[n])
 sd_lr = lr_col.select_slider("lr", SADDLE_LRS, value=0.1, key="sd_lr", persist_state=KEEP)
