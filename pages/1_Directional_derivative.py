@@ -3,7 +3,8 @@
 Lecture sections 1 and 3.  Widget keys (stable; session state, shared by pages where it says so):
   px, py, …      the point P (sliders, shared with the other pages)
   px_n1, px_n2, … its number inputs (a fresh key whenever P moves by another widget; see ui.point)
-  theta          the direction angle θ in degrees, u = (cos θ, sin θ)
+  theta          the direction angle θ in degrees (0.1° steps), u = (cos θ, sin θ)
+  th_up, th_down buttons that turn θ to the direction of ∇f and of −∇f (ui.hiker)
   sign           the direction ±1 for a function of one variable
   ax_h, ax_v     the plane of u for three or more variables
   eta, step      the step size η and the "Step downhill" button (P ← P − η∇f(P))

@@ -4,6 +4,7 @@ Lecture section 2.  Widget keys (stable; session state):
   px, py, …      the point P (sliders, shared with the other pages)
   px_n1, px_n2, … its number inputs (a fresh key whenever P moves by another widget; see ui.point)
   ax_h, ax_v     the two variables plotted for three or more variables
+  gr_cx          the toggle that shows the f_xy ≠ f_yx counterexample (ui.gradient_rows)
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ Widget keys (stable; session state, kept across pages):
   ls_steps, ls_res steps per start and starts per side of the basin grid
   lm_lr, lm_mu     the momentum lever: learning rate and momentum of the heavy ball
   sd_fn, sd_lr, sd_eps   the saddle demo: function, learning rate, offset from the stable axis
+  pd_kappa         the condition number κ of momentum's phase diagram (ui.landscape_rows; a click on it picks lr and μ)
 """
 
 from __future__ import annotations
