@@ -15,6 +15,7 @@ from .helpers import (
     FIRST_LOAD_TIMEOUT_S,
     INTERACTION_LIMIT_S,
     assert_page_ok,
+    best_of,
     goto,
     read_metric,
     runs_finished,
@@ -68,8 +69,12 @@ def test_theta_buttons_the_hiker_and_the_downhill_trail(page, timings):
     goto(page, "Directional_derivative", timeout=FIRST_LOAD_TIMEOUT_S)
     hiker = chart_trace(page, "fig_surface", "hiker")
     assert hiker["text"] == ["hiker: D_u f = -58.84 (downhill)"]                       # θ = 30°: −46 cos 30° − 38 sin 30°
-    seconds = timed_change(page, lambda: click_button(page, "θ → ∇f (steepest up)"))
-    timings["interactions"]["directional: θ → ∇f button -> charts redrawn"] = round(seconds, 3)
+    buttons = iter(["θ → ∇f (steepest up)", "θ → −∇f (steepest down)", "θ → ∇f (steepest up)"] * 2)
+    times = best_of(lambda: timed_change(page, lambda: click_button(page, next(buttons))), INTERACTION_LIMIT_S)
+    if len(times) % 2 == 0:                                                            # end on θ → ∇f
+        click_button(page, next(buttons))
+    seconds = min(times)
+    timings["interactions"]["directional: θ → ±∇f button -> charts redrawn"] = round(seconds, 3)
     phi = math.degrees(math.atan2(-38, -46)) % 360                                     # 219.56°
     assert slider_value(page, "theta") == pytest.approx(round(phi, 1))
     assert float(read_metric(page, "D_u f (sympy)")) == pytest.approx(math.hypot(46, 38), rel=1e-6)
@@ -120,6 +125,7 @@ def test_saddle_cuts_and_a_click_on_the_phase_diagram(page, timings):
     assert read_metric(page, "the optimum").startswith("lr ")
     lam_max = 54 + math.sqrt(800)                                                      # H(3, 2) = [[74, 20], [20, 34]]
     step, momentum = 4 / lam_max * 0.5, 0.5                                            # a point of the click grid
+    page.locator(".st-key-ls_fig_rate").scroll_into_view_if_needed()
     x, y = page.evaluate(_POINT_TO_PIXEL_JS, ["ls_fig_rate", step, momentum])
     before, stamp = runs_finished(page), stamp_charts(page)
     page.mouse.click(x, y)
