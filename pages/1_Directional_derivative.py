@@ -3,7 +3,8 @@
 Lecture sections 1 and 3.  Widget keys (stable; session state, shared by pages where it says so):
   px, py, …      the point P (sliders, shared with the other pages)
   px_n1, px_n2, … its number inputs (a fresh key whenever P moves by another widget; see ui.point)
-  theta          the direction angle θ in degrees, u = (cos θ, sin θ)
+  theta          the direction angle θ in degrees (0.1° steps), u = (cos θ, sin θ)
+  th_up, th_down buttons that turn θ to the direction of ∇f and of −∇f (ui.hiker)
   sign           the direction ±1 for a function of one variable
   ax_h, ax_v     the plane of u for three or more variables
   eta, step      the step size η and the "Step downhill" button (P ← P − η∇f(P))
@@ -33,11 +34,21 @@ from gradcore.figures import (
     theta_figure,
 )
 from ui.chart import chart
+from ui.hiker import (
+    extend_trail,
+    fine_theta,
+    hiker_caption,
+    level_map_with_trail,
+    show_derivation,
+    surface_with_hiker,
+    theta_buttons,
+    trail_caption,
+)
 from ui.outline import show_section_label
 from ui.point import axis_range, plane_params, point_inputs, point_key, point_params, set_point
 from ui.sidebar import formula_sidebar, url_view
 from ui.state import keep
-from ui.url import Param, choice, integer, number, number_text
+from ui.url import Param, choice, number, number_text, tenths
 from ui.views import num, short, show_undefined, tex
 
 st.set_page_config(page_title="Directional derivative · Gradient Lab", page_icon="∇", layout="wide")
@@ -56,13 +67,14 @@ def step_downhill(formula, domain) -> None:
     old = np.array([st.session_state[point_key(v)] for v in formula.variables])
     step = downhill_step(formula, old, st.session_state["eta"])
     new = set_point(formula, domain, step)
+    extend_trail(formula, old, new)
     st.session_state[LAST_STEP] = (formula.text, float(formula.value(old)), float(formula.value(new)),
                                    bool((step != old).any()), bool((new != step).any()))
 
 
 def url_params(formula) -> list[Param]:
     """This page's view in the URL: P, the plane, θ (or the sign), η."""
-    return [*point_params(formula), *plane_params(formula), Param("theta", "theta", integer(0, 360), 30),
+    return [*point_params(formula), *plane_params(formula), Param("theta", "theta", tenths(0.0, 360.0), 30.0, number_text),
             Param("sign", "sign", choice((0, 180)), 0), Param("eta", "eta", number(0.0001, 10.0), 0.01, number_text)]
 
 
@@ -98,8 +110,8 @@ with controls:
         theta = keep("sign", st.radio("Direction u", [0, 180], key="sign", horizontal=True,
                                       format_func=lambda a: "u = +1 (right)" if a == 0 else "u = −1 (left)"))
     else:
-        st.session_state.setdefault("theta", 30)
-        theta = keep("theta", st.slider("Direction angle θ (degrees)", 0, 360, key="theta"))
+        fine_theta()
+        theta = keep("theta", st.slider("Direction angle θ (degrees)", 0.0, 360.0, step=0.1, format="%.1f", key="theta"))
     eta_col, step_col = st.columns([1, 1], vertical_alignment="bottom")
     st.session_state.setdefault("eta", 0.01)
     keep("eta", eta_col.number_input("Step size η", 0.0001, 10.0, step=0.005, format="%.4f", key="eta"))
@@ -116,6 +128,8 @@ with controls:
                        + (" P stopped at the edge of the plot range." if clamped else ""))
 
 d = directional(f, P, theta, axes)
+if f.n >= 2:
+    theta_buttons(d, where=controls)
 with readout:
     m = st.columns(3)
     m[0].metric("f(P)", short(d.value))
@@ -166,12 +180,15 @@ else:
     grid = cached_grid(f.text, sel.domain, tuple(P) if f.n > 2 else None, axes)
     top_left, top_right = st.columns(2, gap="medium")
     sweep = theta_curve(d.plane_gradient, SWEEP_FRAMES)     # the frames of the θ sweep button
-    chart(directional_surface_figure(grid, d.plane_point, d.value, d.plane_u, sl.points[:, list(axes)],
+    chart(surface_with_hiker(directional_surface_figure(grid, d.plane_point, d.value, d.plane_u, sl.points[:, list(axes)],
                                                      sl.values, slope, d.plane_gradient, "The cut along u and its tangent"),
+                             f, d, sl, grid),
                           key="fig_surface", where=top_left)
-    chart(level_set_figure(grid, d.plane_point, d.value, d.plane_u, d.plane_gradient,
-                                            "Level curves: ∇f is perpendicular" + (f" ({others})" if others else ""), sweep),
+    chart(level_map_with_trail(level_set_figure(grid, d.plane_point, d.value, d.plane_u, d.plane_gradient,
+                                            "Level curves: ∇f is perpendicular" + (f" ({others})" if others else ""), sweep), f, d),
                            key="fig_level", where=top_right)
+    hiker_caption(d)
+    trail_caption(f, d)
     curve = theta_curve(d.plane_gradient)
     bottom_left, bottom_right = st.columns(2, gap="medium")
     chart(slice_figure(sl.t, sl.values, d.value, slope, one_sided, "The slice g(t) = f(P + t u)"),
@@ -197,6 +214,7 @@ with ways:
                if d.differentiable else "At a kink the quotient tends to the one-sided limit (when it exists), "
                "not to ∇f · u.")
 with proof:
+    show_derivation(f, d)
     g = r"\nabla f(P)" if f.n <= 2 else "g"
     st.markdown("**Why the gradient is the steepest direction.** α is the angle between the gradient and the unit "
                 "vector u" + ("; g is the part of ∇f(P) in the plane of u." if f.n > 2 else "."))

@@ -4,6 +4,7 @@ Lecture section 2.  Widget keys (stable; session state):
   px, py, …      the point P (sliders, shared with the other pages)
   px_n1, px_n2, … its number inputs (a fresh key whenever P moves by another widget; see ui.point)
   ax_h, ax_v     the two variables plotted for three or more variables
+  gr_cx          the toggle that shows the f_xy ≠ f_yx counterexample (ui.gradient_rows)
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from gradcore.partials import (
     second_order,
 )
 from ui.chart import chart
+from ui.gradient_rows import show_counterexample, show_derivative_table
 from ui.outline import show_section_label
 from ui.point import axis_range, plane_params, point_inputs, point_params, set_point
 from ui.sidebar import formula_sidebar, url_view
@@ -116,6 +118,8 @@ for i, s in enumerate(f.symbols):
     st.latex(rf"{partial_name(f, i)} = \frac{{\partial f}}{{\partial {latex(s)}}} = {f.gradient_latex()[i]}"
              rf" \quad\Rightarrow\quad {partial_name(f, i)}(P){at_p}")
 
+show_derivative_table(f, P, grad)
+
 st.subheader("Partial derivatives are slopes")
 cols = st.columns(2 if f.n >= 2 else 1, gap="medium")
 for col, axis in zip(cols, sorted(set(axes)), strict=True):
@@ -175,6 +179,7 @@ with numeric:
 if f.n >= 2:
     st.markdown("**Is f_xy = f_yx?** Schwarz's (Clairaut's) theorem: if both mixed partials exist and are **continuous "
                 "near P**, they are equal at P. Without continuity they can differ.")
+    show_counterexample()
 if not np.isfinite(value):
     st.markdown("f is not defined at P, so neither are its derivatives: move P.")
 elif kinks and so.pairs:

@@ -7,6 +7,7 @@ Widget keys (stable; session state, kept across pages):
   ls_steps, ls_res steps per start and starts per side of the basin grid
   lm_lr, lm_mu     the momentum lever: learning rate and momentum of the heavy ball
   sd_fn, sd_lr, sd_eps   the saddle demo: function, learning rate, offset from the stable axis
+  pd_kappa         the condition number κ of momentum's phase diagram (ui.landscape_rows; a click on it picks lr and μ)
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from gradcore.optimizers import NAMES, latex_number
 from gradcore.presets import PRESETS
 from ui.chart import chart
 from ui.interrupt import bounded, request_deadline, stop_if_replaced
+from ui.landscape_rows import momentum_phase_diagram, saddle_in_words
 from ui.outline import show_section_label
 from ui.point import point_params, point_sliders
 from ui.sidebar import formula_sidebar, load_formula, url_view
@@ -413,6 +415,7 @@ with tab_mu:
     st.caption("Plain SGD: x ← x − lr ∇f stops where ∇f = 0, the first minimum downhill. Momentum: b ← μ b + ∇f, "
                "x ← x − lr b keeps a running sum of past gradients, the speed of a heavy ball, and can carry it over "
                "the ridge into the deeper well.")
+    momentum_phase_diagram(f, P, cps.minima, sel.domain)
 with lever_mu:
     names = [short_name(v, race.minima) for v in race.labels]
     st.metric("plain SGD → momentum", f"{names[0]} → {names[1]}", border=True,
@@ -422,6 +425,7 @@ with lever_mu:
                f"{num(race.heavy.losses[-1], 3)} with μ = {mu:g}.")
 
 st.subheader("Saddle points: stuck on the axis, escaping a hair off it")
+saddle_in_words()
 fn_col, lr_col, eps_col, escaped_col, predicted_col = st.columns([1.25, 1, 1, 1.05, 1.05], gap="small")
 name = fn_col.radio("Function", list(ls.SADDLE_DEMOS), key="sd_fn", persist_state=KEEP, format_func=lambda n: SADDLE_LABELS[n])
 sd_lr = lr_col.select_slider("lr", SADDLE_LRS, value=0.1, key="sd_lr", persist_state=KEEP)

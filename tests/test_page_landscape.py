@@ -52,7 +52,8 @@ def test_defaults_himmelblau_critical_points_and_published_minima():
     assert math.dist(point(maximum), (-0.270845, -0.923039)) < 1e-5
     assert (rows["kind"] == "saddle").sum() == 4
     assert set(figures(at)) == {"ls_fig_critical", "ls_fig_basins", "ls_fig_ridges", "ls_fig_sweep", "ls_fig_mu_paths",
-                                "ls_fig_mu_loss", "ls_fig_saddle", "ls_fig_escape"}
+                                "ls_fig_mu_loss", "ls_fig_saddle", "ls_fig_escape", "ls_fig_rate", "ls_fig_rate_run",
+                                "ls_fig_rate_check", "ls_fig_saddle_cuts", "ls_fig_saddle_curves"}
     assert not at.get("progress")                                  # the progress bar is gone once the map is drawn
 
 

@@ -62,6 +62,12 @@ def number(low: float, high: float) -> Callable[[str], float]:
     return _in_range(float, "a number", low, high, "g")
 
 
+def tenths(low: float, high: float) -> Callable[[str], float]:
+    """Parser of a float in [low, high] rounded to 0.1 (a slider in tenths: θ in degrees)."""
+    parse = number(low, high)
+    return lambda text: round(parse(text), 1)
+
+
 def integer(low: int, high: int) -> Callable[[str], int]:
     """Parser of a whole number in [low, high]."""
     return _in_range(int, "a whole number", low, high, ",")

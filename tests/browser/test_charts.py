@@ -69,7 +69,7 @@ def test_a_rotated_surface_keeps_its_camera_through_a_slider_move(page, timings)
     page.mouse.up()
     rotated = wait_until(page, lambda: camera_eye(page, "fig_surface"), lambda eye: abs(eye["x"] - before["x"]) > 0.1,
                          "the camera to turn")
-    seconds = timed_change(page, lambda: set_slider(page, "theta", 31))
+    seconds = timed_change(page, lambda: set_slider(page, "theta", 30.1))
     timings["interactions"]["charts: θ one step with a rotated surface -> charts redrawn"] = round(seconds, 3)
     assert camera_eye(page, "fig_surface") == pytest.approx(rotated, abs=1e-9)
     assert surface.evaluate("gd => gd.__glMounted === true")      # the same plot, updated, not a new one
@@ -97,7 +97,7 @@ def test_play_keeps_the_level_curves_and_runs_nothing_on_the_server(page, timing
 def test_a_theta_step_sends_what_changed_not_the_surface(page, timings):
     goto(page, "Directional_derivative")
     sizes = websocket_bytes(page)
-    set_slider(page, "theta", 31)
+    set_slider(page, "theta", 30.1)                                  # one arrow key: θ moves in 0.1° steps
     time.sleep(0.5)                                                  # frames that arrive after the run finished
     sent = sum(sizes)
     timings.setdefault("payload_bytes", {})["directional: θ one step (websocket, all frames)"] = sent

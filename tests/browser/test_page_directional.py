@@ -53,7 +53,7 @@ def number(text: str) -> float:
 def test_angle_slider_changes_d_u_f(page, timings):
     goto(page, PAGE)
     assert read_metric(page, "D_u f (sympy)") == f"{d_u_f(1, 1, 30):.6g}" == "-58.8372"
-    steps = iter([31, 30, 31])                                      # one arrow key each
+    steps = iter([30.1, 30.0, 30.1])                                # one arrow key each (θ moves in 0.1° steps)
     times = best_of(lambda: timed_change(page, lambda: set_slider(page, "theta", next(steps))), INTERACTION_LIMIT_S)
     elapsed = min(times)
     timings["interactions"]["directional: θ slider one step -> charts redrawn"] = round(elapsed, 3)
