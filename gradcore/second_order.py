@@ -21,7 +21,7 @@ TOLERANCE_GRAD, TOLERANCE_CHANGE = 1e-7, 1e-9     # torch's: stop when max|g| â‰
 
 
 def newton(formula: Any, x0: Any, steps: int) -> Trajectory:
-    """Newton's method from x0 for at most `steps` steps; stops where H is singular or a value is not finite."""
+    """Newton's method from x0 for at most `steps` steps; stops once x stops changing, where H is singular or f is not finite."""
     x = np.array(x0, dtype=np.float64)
     rows, message = [], ""
     for t in range(steps + 1):
@@ -33,10 +33,13 @@ def newton(formula: Any, x0: Any, steps: int) -> Trajectory:
         if t == steps or not g.any():
             break
         try:
-            x = x - np.linalg.solve(np.asarray(formula.hessian(x), dtype=np.float64), g)
+            x_next = x - np.linalg.solve(np.asarray(formula.hessian(x), dtype=np.float64), g)
         except np.linalg.LinAlgError:
             message = f"Newton's method stopped at step {t}: the Hessian is singular there, so the step is undefined."
             break
+        if np.array_equal(x_next, x):     # converged to rounding: further steps change nothing
+            break
+        x = x_next
     return _trajectory(rows, formula.n, "Newton", 1.0, {}, message)
 
 

@@ -40,6 +40,7 @@ from gradcore.descent_figures import (
 from gradcore.figures import sample_grid
 from gradcore.optimizers import NAMES, get_optimizer
 from gradcore.presets import PRESETS
+from gradcore.race_figures import scale_box
 from gradcore.runs import (
     grad_norms,
     is_stationary,
@@ -55,11 +56,22 @@ from gradcore.runs import (
     step_window,
     trajectory_csv,
 )
+from gradcore.schedules import Schedule
 from gradcore.typed import DTYPES
 from ui.cache import DESCENT_RUNS_BYTES, bytes_cache
 from ui.chart import chart, clicked_points
 from ui.interrupt import stop_if_replaced
 from ui.point import axis_range
+from ui.race import (
+    minima_values,
+    racer_controls,
+    reference_controls,
+    reference_runs,
+    run_color,
+    schedule_control,
+    show_leaderboard,
+    show_lr_curves,
+)
 from ui.sidebar import KEY_FORMULA, KEY_XRANGE, KEY_YRANGE, formula_sidebar, load_formula
 
 st.set_page_config(page_title="Gradient descent · Gradient Lab", page_icon="∇", layout="wide")
@@ -76,9 +88,11 @@ MAP_RESOLUTION, SURFACE_RESOLUTION = 120, 80     # samples per side (a projector
 # ---------------------------------------------------------------- cached computation (keyed on plain values)
 
 @bytes_cache(DESCENT_RUNS_BYTES, show_spinner="Running torch.optim's update rule…")
-def cached_run(text: str, optimizer: str, lr: float, steps: int, start: tuple, hyper: tuple, dtype: str = "float64") -> Trajectory:
+def cached_run(text: str, optimizer: str, lr: float, steps: int, start: tuple, hyper: tuple, dtype: str = "float64",
+               schedule: Schedule | None = None) -> Trajectory:
     """descend() from one start, every step recorded; hyper is the sorted (name, value) items."""
-    return descend(load_formula(text), optimizer, start, lr, steps, dtype=dtype, callback=stop_if_replaced, **dict(hyper))
+    return descend(load_formula(text), optimizer, start, lr, steps, dtype=dtype, callback=stop_if_replaced, schedule=schedule,
+                   **dict(hyper))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -357,6 +371,8 @@ def show_step(f, run: Trajectory, axes, domain) -> None:
         local = sample_grid(f, (cx - half, cx + half, cy - half, cy + half), resolution=41, point=view.x, axes=axes)
         fig = step_figure(local, view.x[a], view.grad[a], None if view.step is None else view.step[a],
                           None if view.momentum is None else view.momentum[a], f"Step {view.t:,} up close")
+        if view.adaptive_rate is not None:    # Adagrad/RMSprop/Adam: each coordinate's own step size, as a rectangle
+            fig.add_trace(scale_box(view.x[a], view.adaptive_rate[a], float(np.linalg.norm(view.grad[a]))))
     chart(fig, key="fig_step", where=left)
     with right:
         m = st.columns(3)
@@ -368,6 +384,8 @@ def show_step(f, run: Trajectory, axes, domain) -> None:
         st.dataframe(step_table(view, f.variables).style.format("{:.4g}", subset=list(f.variables), na_rep="—"), hide_index=True,
                      width="stretch", height="content")
         st.caption("The arrows: Δx at its true length; −∇f and the momentum as directions only. "
+                   + ("The orange rectangle's sides are each coordinate's step size times |∇f|: a square would mean one "
+                      "learning rate for all. " if view.adaptive_rate is not None and f.n > 1 else "")
                    + step_explanation(run.optimizer, view, f.n))
 
 
@@ -413,6 +431,9 @@ with controls:
     with st.expander(f"Hyperparameters of {spec.name} (torch's defaults)"):
         hyper = hyper_controls(spec)
     compare = compare_control(spec)
+    with st.expander("The race: each compared optimizer's lr and hyperparameters, Newton and L-BFGS", expanded=bool(compare)):
+        racers, references = racer_controls(compare), reference_controls()
+    schedule = schedule_control(steps)
 
 try:
     values = spec.resolve(hyper)
@@ -420,11 +441,12 @@ except ValueError as err:
     st.error(f"**These hyperparameters cannot be used:** {err}", icon=":material/tune:")
     st.stop()
 
-runs = [(label_of(spec.name, lr), cached_run(f.text, spec.name, lr, steps, start, tuple(sorted(values.items())), dtype))]
+runs = [(label_of(spec.name, lr), cached_run(f.text, spec.name, lr, steps, start, tuple(sorted(values.items())), dtype, schedule))]
 for name in compare:
-    other = get_optimizer(name)
-    runs.append((label_of(other.name, other.lr),
-                 cached_run(f.text, other.name, other.lr, steps, start, tuple(sorted(other.defaults.items())), dtype)))
+    other_lr, other_values = racers[name]
+    runs.append((label_of(name, other_lr),
+                 cached_run(f.text, name, other_lr, steps, start, tuple(sorted(other_values.items())), dtype, schedule)))
+runs += reference_runs(f.text, start, steps, *references)
 run = runs[0][1]
 preset = sel.preset
 minima = [m for m in (preset.minima if preset else ()) if len(m) == f.n]
@@ -436,7 +458,7 @@ x_t = run.points[min(t, len(run.steps) - 1)] if len(run.steps) else None
 
 with picture:
     axes = plane(f)
-    paths = [RunPath.of(r, label, RUN_COLORS[i], axes) for i, (label, r) in enumerate(runs)]
+    paths = [RunPath.of(r, label, run_color(i), axes) for i, (label, r) in enumerate(runs)]
     if f.n == 1:
         xs = np.linspace(sel.domain[0], sel.domain[1], 301)
         fx = f.value(xs[:, None])
@@ -462,6 +484,7 @@ for label, r in runs:
 show_outcome(f, run, minima, max(sel.domain[1] - sel.domain[0], sel.domain[3] - sel.domain[2]) if preset else None)
 if len(runs) > 1:
     st.dataframe(summary_table(runs, minima), hide_index=True, width="stretch")
+    show_leaderboard(runs, minima_values(f, minima))
 
 left, right = st.columns(2, gap="medium")
 if f.n == 2:        # the surface is WebGL, the costliest chart to redraw: it does not follow the scrubber
@@ -475,6 +498,8 @@ elif len(run.steps):
     chart(coordinates_figure(every_coordinate, f.variables, t, f"The coordinates of xₜ ({runs[0][0]})"),
                       key="fig_coords", where=left)
 chart(loss_figure(paths, t, "f and |∇f| along the way"), key="fig_loss", where=right)
+if schedule is not None:
+    show_lr_curves(runs, schedule, steps, t, right)
 
 if len(run.steps):
     st.subheader("One step up close")
