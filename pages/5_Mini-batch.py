@@ -27,6 +27,7 @@ from gradcore.minibatch_figures import (
 from ui.cache import TRAINING_RUNS_BYTES, bytes_cache
 from ui.chart import chart
 from ui.interrupt import stop_if_replaced
+from ui.minibatch_cost import show_decay, show_vectorisation
 from ui.sidebar import formula_sidebar
 from ui.text import plain, plain_with_code
 
@@ -214,6 +215,8 @@ show_cost(comparison, target)
 left, right = st.columns(2, gap="medium")
 chart(loss_by_iteration_figure(comparison, target, "Loss against iteration"), key="mb_fig_iter", where=left)
 chart(loss_by_epoch_figure(comparison, target, "Loss against epoch"), key="mb_fig_epoch", where=right)
+show_vectorisation(source, data, comparison, settings, target)
+show_decay(source, data, comparison, settings)
 
 st.subheader("Gradient noise: why the paths wobble")
 epochs_run = mini.epochs
