@@ -32,14 +32,23 @@ def cached_decayed(source: tuple, _data: mb.Data, settings: tuple, batch_size: i
                     decay_steps=k0)
 
 
+@st.cache_resource(max_entries=16, show_spinner=False)
+def cached_cost_figures(source: tuple, settings: tuple, target: float, _comparison: mb.Comparison, sizes: tuple,
+                        seconds: tuple) -> tuple:
+    """The two figures, built once per data set, settings and target (a rerun that changes none of them reuses them)."""
+    return (epoch_time_figure(sizes, seconds, "One epoch's wall-clock time, measured now with torch"),
+            loss_by_seconds_figure(_comparison, sizes, seconds, target, "Loss against seconds"))
+
+
 def show_vectorisation(source: tuple, data: mb.Data, comparison: mb.Comparison, settings: dict, target: float) -> None:
     """Seconds per epoch against B, and the loss against seconds: per second, not per example, small batches lose."""
     sizes, seconds = cached_epoch_seconds(source, data, settings["optimizer"])
     st.subheader("Why mini-batches: one step on B examples costs about as much as a step on one")
     left, right = st.columns(2, gap="medium")
-    chart(epoch_time_figure(sizes, seconds, "One epoch's wall-clock time, measured now with torch"), key="mb_fig_time",
-          where=left)
-    chart(loss_by_seconds_figure(comparison, sizes, seconds, target, "Loss against seconds"), key="mb_fig_secs", where=right)
+    times, losses = cached_cost_figures(source, tuple(sorted(settings.items())), target, comparison, tuple(sizes),
+                                        tuple(seconds))
+    chart(times, key="mb_fig_time", where=left)
+    chart(losses, key="mb_fig_secs", where=right)
     st.caption(f"One epoch of N = {data.n:,}: B = 1 takes {seconds[0] * 1000:.3g} ms ({sizes[-1]:,} steps), "
                f"B = N takes {seconds[-1] * 1000:.3g} ms (one step): torch processes a batch as one vectorised operation, "
                "so the cost of a step hardly grows with B while B is small. Per example B = 1 looks cheapest; per "
