@@ -90,3 +90,16 @@ def scheduled_rule(spec: OptimizerSpec, lr: float, hyper: Mapping[str, Any], ops
 def _update_with(x: Any, g: Any, s: tuple, c: tuple) -> tuple:
     """Apply the update the step's constants carry: c = (update of the rule bound to γ_t, its c_t)."""
     return c[0](x, g, s, c[1])
+
+
+def scheduled_script(script: str, schedule: Schedule) -> str:
+    """gradcore.codegen.descent_script's script with the scheduler built after the optimizer and stepped after it."""
+    lines = script.splitlines(keepends=True)
+    out = []
+    for line in lines:
+        out.append(line)
+        if line.startswith("optimizer = torch.optim."):
+            out.append(f"scheduler = {schedule.code()}\n")
+        elif line == "    optimizer.step()\n":
+            out.append("    scheduler.step()\n")
+    return "".join(out)

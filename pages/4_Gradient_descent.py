@@ -56,7 +56,7 @@ from gradcore.runs import (
     step_window,
     trajectory_csv,
 )
-from gradcore.schedules import Schedule
+from gradcore.schedules import Schedule, scheduled_script
 from gradcore.typed import DTYPES
 from ui.cache import DESCENT_RUNS_BYTES, bytes_cache
 from ui.chart import chart, clicked_points
@@ -526,6 +526,7 @@ with log:
 
 with st.expander("Show the PyTorch code: it prints this log"):
     script = descent_script(f, spec.name, start, lr, steps, values, spec.defaults, print_every=every, dtype=dtype)
+    script = scheduled_script(script, schedule) if schedule is not None else script
     st.code(script, language="python")
     st.caption("What it prints: the log above in full precision, line for line.")
     st.code("\n".join(log_lines(run, every)), language="text")

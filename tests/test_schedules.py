@@ -103,3 +103,22 @@ def test_bad_schedules_say_what_to_change(kwargs, message):
     with pytest.raises(ValueError) as err:
         Schedule(**kwargs)
     assert str(err.value) == message
+
+
+def test_the_pytorch_script_with_its_scheduler_prints_the_scheduled_run():
+    import contextlib
+    import io
+    import re
+
+    from gradcore.codegen import descent_script
+    from gradcore.schedules import scheduled_script
+
+    f, schedule = parse(HIMMELBLAU), Schedule("StepLR", step_size=10, gamma=0.5)
+    script = scheduled_script(descent_script(f, "SGD", (-4.0, 0.0), 1e-3, 40, {"momentum": 0.9}, print_every=10), schedule)
+    assert "scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=10, gamma=0.5)\n" in script
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(script, "gradient_descent.py", "exec"), {})
+    xs = [[float(v) for v in m.split(",")] for m in re.findall(r"x = \[([^\]]*)\]", printed.getvalue())]
+    traj = descend(f, "SGD", (-4.0, 0.0), 1e-3, 40, schedule=schedule, momentum=0.9)
+    assert xs == traj.points[::10].tolist()
