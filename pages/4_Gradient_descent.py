@@ -7,7 +7,8 @@ Widget keys (stable; session state, kept across pages):
   dtype          the tensor's precision, float64 (default) or float32 (the lecture's)
   sx, sy, sz, sx1 …   the start point x₀, one slider per variable (a click on the map sets them too)
   h_<optimizer>_<name>[_0|_1]   the optimizer's hyperparameters, e.g. h_adam_eps, h_adam_betas_0; h_reset resets them
-  cmp            up to three more optimizers run from the same start, each with its default lr and hyperparameters
+  cmp            up to three more optimizers run from the same start, each with its own lr and hyperparameters
+                 (torch's defaults at first; the race's widgets, ui/race.py, which also lists the schedule's keys)
   ax_h, ax_v     the plane drawn for three or more variables
   scrub          the step t shown up close
   worked         the button that loads the lecture's worked example;  csv, code_dl  the downloads
@@ -243,7 +244,7 @@ def compare_control(spec) -> list[str]:
     """Up to three more optimizers; the chosen optimizer itself is not among the options."""
     options = [n for n in NAMES if n != spec.name]
     st.session_state["cmp"] = [n for n in st.session_state.get("cmp", []) if n in options][:3]
-    return st.multiselect("Compare with (same start, each with its default lr)", options, key="cmp", max_selections=3,
+    return st.multiselect("Compare with (same start; each one's lr and settings in the race below)", options, key="cmp", max_selections=3,
                           persist_state=KEEP, placeholder="up to three optimizers")
 
 
