@@ -116,12 +116,11 @@ def _hyper_inputs(spec: OptimizerSpec, cols) -> dict:
 
 def reference_controls() -> tuple[bool, float | None]:
     """Newton's method on or off; L-BFGS's lr, or None when it is off."""
-    cols = st.columns([2, 2, 2], vertical_alignment="bottom")
-    use_newton = cols[0].checkbox("Newton's method", key="r_newton", persist_state=KEEP,
-                                  help="x ← x − H⁻¹∇f with the exact Hessian: the reference second-order step.")
-    use_lbfgs = cols[1].checkbox("torch.optim.LBFGS", key="r_lbfgs", persist_state=KEEP,
-                                 help="One L-BFGS iteration per step (no line search), torch's history_size = 100.")
-    lr = _number(cols[2], "L-BFGS lr", "r_lbfgs_lr", LBFGS_LR, 1e-6, 10.0) if use_lbfgs else None
+    use_newton = st.checkbox("Newton's method (exact Hessian)", key="r_newton", persist_state=KEEP,
+                             help="x ← x − H⁻¹∇f with the exact Hessian: the reference second-order step.")
+    use_lbfgs = st.checkbox("torch.optim.LBFGS", key="r_lbfgs", persist_state=KEEP,
+                            help="One L-BFGS iteration per step (no line search), torch's history_size = 100.")
+    lr = _number(st, "L-BFGS lr", "r_lbfgs_lr", LBFGS_LR, 1e-6, 10.0) if use_lbfgs else None
     return use_newton, lr
 
 
