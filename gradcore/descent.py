@@ -25,6 +25,7 @@ import numpy as np
 
 from gradcore.fused import fused_update
 from gradcore.optimizers import FLOAT32_OPS, MATH_OPS, NUMPY_OPS, Rule, check_lr, get_optimizer
+from gradcore.schedules import scheduled_rule
 from gradcore.typed import DTYPES, autograd_value_and_gradient
 
 Progress = Callable[[int, int], None]
@@ -91,11 +92,13 @@ def descend(
     record_every: int = 1,
     callback: Progress | None = None,
     dtype: str = "float64",
+    schedule: Any = None,
     **hyper: Any,
 ) -> Trajectory:
     """Run torch.optim's `optimizer` on f from x0 (shape (n,) or (B, n)) for `steps` steps: x_{t+1} = update(x_t, ∇f(x_t)).
 
     dtype is the tensor's precision, "float64" or "float32" (x0 is rounded to it, as torch.tensor does).
+    schedule (a gradcore.schedules.Schedule) changes lr between steps as torch.optim.lr_scheduler does.
     """
     if isinstance(formula, str):
         from gradcore.formula import parse
@@ -107,7 +110,8 @@ def descend(
     if dtype not in DTYPES:
         raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}.")
     x0 = _check_x0(formula, x0).astype(dtype)
-    rule = spec.rule(lr, values, NUMPY_OPS if x0.ndim == 2 else MATH_OPS if dtype == "float64" else FLOAT32_OPS)
+    ops = NUMPY_OPS if x0.ndim == 2 else MATH_OPS if dtype == "float64" else FLOAT32_OPS
+    rule = spec.rule(lr, values, ops) if schedule is None else scheduled_rule(spec, lr, values, ops, schedule)
     _check_memory(x0, steps, record_every, len(rule.state_names))
     if x0.ndim == 1:
         fused = fused_update(spec.name, lr, values, dtype, x0.size)

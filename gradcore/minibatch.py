@@ -385,12 +385,14 @@ def _wb(net: nn.Linear) -> torch.Tensor:
 
 def train(data: Data, model: str = "linear", batch_size: int = 16, lr: float = 0.05, epochs: int = 20,
           optimizer: str = "SGD", seed: int = 0, start: Sequence[float] = (0.0, 0.0), label: str = "",
-          callback: Callable[[int, int], None] | None = None) -> Run:
+          callback: Callable[[int, int], None] | None = None, decay_steps: float = 0.0) -> Run:
     """Mini-batch gradient descent: for each epoch, for each shuffled batch: zero_grad, loss, backward, step.
 
+    decay_steps = k₀ > 0 decays the learning rate after every step k: γₖ = γ / (1 + k / k₀) (γ halves by step k₀).
     callback(step, steps) every PROGRESS_STEPS steps (a progress bar, or a stop when the page's session ends)."""
     net, loss_fn = make_net(start), MODELS[model].make_loss()
     opt, loader = OPTIMIZERS[optimizer].make(net.parameters(), lr), make_loader(data, batch_size, seed)
+    decay = torch.optim.lr_scheduler.LambdaLR(opt, lambda k: 1 / (1 + k / decay_steps)) if decay_steps else None
     trail, sizes, ends, diverged = [_wb(net)], [0], [0], False
     with one_thread():
         for _ in range(epochs):
@@ -398,6 +400,8 @@ def train(data: Data, model: str = "linear", batch_size: int = 16, lr: float = 0
                 opt.zero_grad()
                 loss_fn(net(xb), yb).backward()
                 opt.step()
+                if decay is not None:
+                    decay.step()
                 trail.append(_wb(net))
                 sizes.append(len(xb))
                 if callback is not None and (len(sizes) - 1) % PROGRESS_STEPS == 0:

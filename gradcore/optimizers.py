@@ -87,7 +87,7 @@ class Rule:
 
     state_names: tuple[str, ...]          # torch.optim's state keys, in the order of the state tuple
     init: Callable[[Num], tuple]          # x0 -> s_0
-    constants: Callable[[], Iterator]     # yields c_t (per-step scalars) for t = 1, 2, …
+    constants: Callable[..., Iterator]    # constants(start=1) yields c_t (per-step scalars) for t = start, start+1, …
     update: Update
 
 
@@ -101,14 +101,14 @@ def _lerp(w: float, ops: Ops) -> Callable[[Num, Num], Num]:
     return lambda a, b: fma(-(b - a), rest, b)
 
 
-def _no_constants() -> Iterator[None]:
+def _no_constants(start: int = 1) -> Iterator[None]:
     """No per-step scalars."""
     return itertools.repeat(None)
 
 
-def _counted(fn: Callable[[int], Any]) -> Callable[[], Iterator]:
-    """c_t = fn(t) for t = 1, 2, …"""
-    return lambda: map(fn, itertools.count(1))
+def _counted(fn: Callable[[int], Any]) -> Callable[..., Iterator]:
+    """c_t = fn(t) for t = start, start+1, … (start = 1 by default)"""
+    return lambda start=1: map(fn, itertools.count(start))
 
 
 # ---------------------------------------------------------------- the update rules (torch.optim's single-tensor code)
@@ -126,7 +126,8 @@ def _sgd(lr: float, h: Mapping, ops: Ops) -> Rule:
         return fma(-lr, fma(mom, b, g) if nesterov else b, x), (b,)
 
     names = ("momentum_buffer",) if mom else ()
-    return Rule(names, lambda x: tuple(ops.full(x, 0.0) for _ in names), lambda: itertools.chain([True], itertools.repeat(False)), update)
+    first_step = lambda start=1: itertools.chain([True] * (start == 1), itertools.repeat(False))  # noqa: E731  b_1 = g_1
+    return Rule(names, lambda x: tuple(ops.full(x, 0.0) for _ in names), first_step, update)
 
 
 def _adagrad(lr: float, h: Mapping, ops: Ops) -> Rule:
@@ -229,10 +230,26 @@ def _adamax(lr: float, h: Mapping, ops: Ops) -> Rule:
     return Rule(("exp_avg", "exp_inf"), lambda x: (ops.full(x, 0.0), ops.full(x, 0.0)), _counted(lambda t: lr / (1 - b1**t)), update)
 
 
-def _nadam_constants(lr: float, h: Mapping) -> Iterator[tuple[float, float, float]]:
-    """(1-β₂ᵗ, -γ(1-μ_t)/(1-Πμ_{≤t}), -γμ_{t+1}/(1-Πμ_{≤t+1})), with μ_t = β₁(1 - ½·0.96^{tψ})."""
-    (b1, b2), psi, mu_product = h["betas"], h["momentum_decay"], 1.0
-    for t in itertools.count(1):
+@functools.cache
+def _nadam_mu_products(b1: float, psi: float) -> list[float]:
+    """Πμ_{≤t} at index t as torch's float32 state holds it, grown on demand by _nadam_mu_product."""
+    return [1.0]
+
+
+def _nadam_mu_product(b1: float, psi: float, t: int) -> float:
+    """Πμ_{≤t}, multiplied in float32 as torch does (remembered, so a scheduled run starts at any t at once)."""
+    products = _nadam_mu_products(b1, psi)
+    while len(products) <= t:
+        mu = b1 * (1.0 - 0.5 * (0.96 ** (len(products) * psi)))
+        products.append(float(np.float32(products[-1]) * np.float32(mu)))
+    return products[t]
+
+
+def _nadam_constants(lr: float, h: Mapping, start: int = 1) -> Iterator[tuple[float, float, float]]:
+    """(1-β₂ᵗ, -γ(1-μ_t)/(1-Πμ_{≤t}), -γμ_{t+1}/(1-Πμ_{≤t+1})), with μ_t = β₁(1 - ½·0.96^{tψ}), from t = start."""
+    (b1, b2), psi = h["betas"], h["momentum_decay"]
+    mu_product = 1.0 if start == 1 else _nadam_mu_product(b1, psi, start - 1)
+    for t in itertools.count(start):
         mu = b1 * (1.0 - 0.5 * (0.96 ** (t * psi)))
         mu_next = b1 * (1.0 - 0.5 * (0.96 ** ((t + 1) * psi)))
         mu_product = float(np.float32(mu_product) * np.float32(mu))  # torch keeps Πμ in a float32 tensor
@@ -252,7 +269,8 @@ def _nadam(lr: float, h: Mapping, ops: Ops) -> Rule:
         denom = sqrt(v / bc2) + eps
         return x + (coef_g * g) / denom + (coef_m * m) / denom, (m, v)
 
-    return Rule(("exp_avg", "exp_avg_sq"), lambda x: (ops.full(x, 0.0), ops.full(x, 0.0)), lambda: _nadam_constants(lr, h), update)
+    constants = functools.partial(_nadam_constants, lr, h)    # constants(start=1)
+    return Rule(("exp_avg", "exp_avg_sq"), lambda x: (ops.full(x, 0.0), ops.full(x, 0.0)), constants, update)
 
 
 def _radam_constants(b1: float, b2: float, t: int) -> tuple[float, float | None, float | None]:

@@ -7,7 +7,8 @@ Widget keys (stable; session state, kept across pages):
   dtype          the tensor's precision, float64 (default) or float32 (the lecture's)
   sx, sy, sz, sx1 …   the start point x₀, one slider per variable (a click on the map sets them too)
   h_<optimizer>_<name>[_0|_1]   the optimizer's hyperparameters, e.g. h_adam_eps, h_adam_betas_0; h_reset resets them
-  cmp            up to three more optimizers run from the same start, each with its default lr and hyperparameters
+  cmp            up to three more optimizers run from the same start, each with its own lr and hyperparameters
+                 (torch's defaults at first; the race's widgets, ui/race.py, which also lists the schedule's keys)
   ax_h, ax_v     the plane drawn for three or more variables
   scrub          the step t shown up close
   worked         the button that loads the lecture's worked example;  csv, code_dl  the downloads
@@ -40,6 +41,7 @@ from gradcore.descent_figures import (
 from gradcore.figures import sample_grid
 from gradcore.optimizers import NAMES, get_optimizer
 from gradcore.presets import PRESETS
+from gradcore.race_figures import scale_box
 from gradcore.runs import (
     grad_norms,
     is_stationary,
@@ -55,12 +57,23 @@ from gradcore.runs import (
     step_window,
     trajectory_csv,
 )
+from gradcore.schedules import Schedule, scheduled_script
 from gradcore.typed import DTYPES
 from ui.cache import DESCENT_RUNS_BYTES, bytes_cache
 from ui.chart import chart, clicked_points
 from ui.interrupt import bounded, request_deadline
 from ui.outline import show_section_label
 from ui.point import axis_range, plane_params
+from ui.race import (
+    minima_values,
+    racer_controls,
+    reference_controls,
+    reference_runs,
+    run_color,
+    schedule_control,
+    show_leaderboard,
+    show_lr_curves,
+)
 from ui.sidebar import KEY_FORMULA, KEY_XRANGE, KEY_YRANGE, RANGE_LIMIT, formula_sidebar, load_formula, url_view
 from ui.url import Param, choice, flag, flag_text, integer, list_text, number, number_text, subset
 
@@ -79,9 +92,11 @@ MAP_RESOLUTION, SURFACE_RESOLUTION = 120, 80     # samples per side (a projector
 
 @bounded("Ask for fewer steps or fewer compared optimizers.")
 @bytes_cache(DESCENT_RUNS_BYTES, show_spinner="Running torch.optim's update rule…")
-def cached_run(text: str, optimizer: str, lr: float, steps: int, start: tuple, hyper: tuple, dtype: str = "float64") -> Trajectory:
+def cached_run(text: str, optimizer: str, lr: float, steps: int, start: tuple, hyper: tuple, dtype: str = "float64",
+               schedule: Schedule | None = None) -> Trajectory:
     """descend() from one start, every step recorded; hyper is the sorted (name, value) items."""
-    return descend(load_formula(text), optimizer, start, lr, steps, dtype=dtype, callback=request_deadline(), **dict(hyper))
+    return descend(load_formula(text), optimizer, start, lr, steps, dtype=dtype, callback=request_deadline(), schedule=schedule,
+                   **dict(hyper))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -262,7 +277,7 @@ def compare_control(spec) -> list[str]:
     """Up to three more optimizers; the chosen optimizer itself is not among the options."""
     options = [n for n in NAMES if n != spec.name]
     st.session_state["cmp"] = [n for n in st.session_state.get("cmp", []) if n in options][:3]
-    return st.multiselect("Compare with (same start, each with its default lr)", options, key="cmp", max_selections=3,
+    return st.multiselect("Compare with (same start; each one's lr and settings in the race below)", options, key="cmp", max_selections=3,
                           persist_state=KEEP, placeholder="up to three optimizers")
 
 
@@ -386,6 +401,8 @@ def show_step(f, run: Trajectory, axes, domain, memo: tuple | None = None) -> No
         st.dataframe(step_table(view, f.variables).style.format("{:.4g}", subset=list(f.variables), na_rep="—"), hide_index=True,
                      width="stretch", height="content")
         st.caption("The arrows: Δx at its true length; −∇f and the momentum as directions only. "
+                   + ("The orange rectangle's sides are each coordinate's step size times |∇f|: a square would mean one "
+                      "learning rate for all. " if view.adaptive_rate is not None and f.n > 1 else "")
                    + step_explanation(run.optimizer, view, f.n))
 
 
@@ -403,8 +420,11 @@ def step_up_close_figure(f, view, axes, domain):
     half = step_window(view, axes, 0.05 * (hi - lo))
     cx, cy = view.x[a]
     local = sample_grid(f, (cx - half, cx + half, cy - half, cy + half), resolution=41, point=view.x, axes=axes)
-    return step_figure(local, view.x[a], view.grad[a], None if view.step is None else view.step[a],
-                       None if view.momentum is None else view.momentum[a], f"Step {view.t:,} up close")
+    fig = step_figure(local, view.x[a], view.grad[a], None if view.step is None else view.step[a],
+                      None if view.momentum is None else view.momentum[a], f"Step {view.t:,} up close")
+    if view.adaptive_rate is not None:    # Adagrad/RMSprop/Adam: each coordinate's own step size, as a rectangle
+        fig.add_trace(scale_box(view.x[a], view.adaptive_rate[a], float(np.linalg.norm(view.grad[a]))))
+    return fig
 
 
 def step_explanation(optimizer: str, view, n: int) -> str:
@@ -451,6 +471,9 @@ with controls:
     with st.expander(f"Hyperparameters of {spec.name} (torch's defaults)"):
         hyper = hyper_controls(spec)
     compare = compare_control(spec)
+    with st.expander("The race: each compared optimizer's lr and hyperparameters, Newton and L-BFGS", expanded=bool(compare)):
+        racers, references = racer_controls(compare), reference_controls()
+    schedule = schedule_control(steps)
 
 try:
     values = spec.resolve(hyper)
@@ -458,16 +481,18 @@ except ValueError as err:
     st.error(f"**These hyperparameters cannot be used:** {err}", icon=":material/tune:")
     st.stop()
 
-runs = [(label_of(spec.name, lr), cached_run(f.text, spec.name, lr, steps, start, tuple(sorted(values.items())), dtype))]
+runs = [(label_of(spec.name, lr), cached_run(f.text, spec.name, lr, steps, start, tuple(sorted(values.items())), dtype, schedule))]
 for name in compare:
-    other = get_optimizer(name)
-    runs.append((label_of(other.name, other.lr),
-                 cached_run(f.text, other.name, other.lr, steps, start, tuple(sorted(other.defaults.items())), dtype)))
+    other_lr, other_values = racers[name]
+    runs.append((label_of(name, other_lr),
+                 cached_run(f.text, name, other_lr, steps, start, tuple(sorted(other_values.items())), dtype, schedule)))
+runs += reference_runs(f.text, start, steps, *references)
 run = runs[0][1]
 preset = sel.preset
 minima = [m for m in (preset.minima if preset else ()) if len(m) == f.n]
 run_memo = (f.text, sel.domain, preset.name if preset else None, spec.name, lr, steps, start, tuple(sorted(values.items())),
-            dtype, tuple(compare))       # every input of the runs and their figures (ui.chart builds each figure once)
+            dtype, tuple(compare), repr((schedule, racers, references)))   # every input of the runs and their figures
+                                                                                 # (ui.chart builds each figure once)
 
 last = int(run.steps[-1]) if len(run.steps) else 0
 st.session_state["scrub"] = min(max(int(st.session_state.get("scrub", 0)), 0), last)
@@ -476,7 +501,7 @@ x_t = run.points[min(t, len(run.steps) - 1)] if len(run.steps) else None
 
 with picture:
     axes = plane(f)
-    paths = [RunPath.of(r, label, RUN_COLORS[i], axes) for i, (label, r) in enumerate(runs)]
+    paths = [RunPath.of(r, label, run_color(i), axes) for i, (label, r) in enumerate(runs)]
     pdom = plane_domain(sel.domain, axes) if f.n > 1 else None
 
     def map_figure():
@@ -503,6 +528,7 @@ for label, r in runs:
 show_outcome(f, run, minima, max(sel.domain[1] - sel.domain[0], sel.domain[3] - sel.domain[2]) if preset else None)
 if len(runs) > 1:
     st.dataframe(summary_table(runs, minima), hide_index=True, width="stretch")
+    show_leaderboard(runs, minima_values(f, minima))
 
 left, right = st.columns(2, gap="medium")
 if f.n == 2:        # the surface is WebGL, the costliest chart to redraw: it does not follow the scrubber
@@ -517,6 +543,8 @@ elif len(run.steps):
     chart(lambda: coordinates_figure(every_coordinate, f.variables, t, f"The coordinates of xₜ ({runs[0][0]})"),
                       key="fig_coords", where=left, memo=(run_memo, t))
 chart(lambda: loss_figure(paths, t, "f and |∇f| along the way"), key="fig_loss", where=right, memo=(run_memo, axes, t))
+if schedule is not None:
+    show_lr_curves(runs, schedule, steps, t, right)
 
 if len(run.steps):
     st.subheader("One step up close")
@@ -543,6 +571,7 @@ with log:
 
 with st.expander("Show the PyTorch code: it prints this log"):
     script = descent_script(f, spec.name, start, lr, steps, values, spec.defaults, print_every=every, dtype=dtype)
+    script = scheduled_script(script, schedule) if schedule is not None else script
     st.code(script, language="python")
     st.caption("What it prints: the log above in full precision, line for line.")
     st.code("\n".join(log_lines(run, every)), language="text")

@@ -28,6 +28,7 @@ from ui.cache import TRAINING_RUNS_BYTES, bytes_cache
 from ui.chart import chart
 from ui.export import csv_button
 from ui.interrupt import bounded, request_deadline
+from ui.minibatch_cost import show_decay, show_vectorisation
 from ui.outline import show_section_label
 from ui.sidebar import navigation_sidebar, page_url_view
 from ui.text import plain, plain_with_code
@@ -234,6 +235,8 @@ chart(lambda: loss_by_iteration_figure(comparison, target, "Loss against iterati
       memo=(runs_memo, fraction))
 chart(lambda: loss_by_epoch_figure(comparison, target, "Loss against epoch"), key="mb_fig_epoch", where=right,
       memo=(runs_memo, fraction))
+show_vectorisation(source, data, comparison, settings, target)
+show_decay(source, data, comparison, settings)
 
 st.subheader("Gradient noise: why the paths wobble")
 epochs_run = mini.epochs

@@ -32,7 +32,8 @@ def test_defaults_show_three_runs_from_one_start():
     assert not at.sidebar.text_input and not at.sidebar.slider   # no formula box nor ranges: this page does not use them
     # N = 200, 20 epochs: 20 full-batch steps, 20·⌈200/16⌉ = 260 mini-batch steps, 20·200 = 4000 with B = 1
     assert paths(at) == {"Full batch (B = 200)": 21, "Mini-batch (B = 16)": 261, "Stochastic (B = 1)": 4001}
-    assert set(figures(at)) == {"mb_fig_paths", "mb_fig_iter", "mb_fig_epoch", "mb_fig_grads", "mb_fig_noise"}
+    assert set(figures(at)) == {"mb_fig_paths", "mb_fig_iter", "mb_fig_epoch", "mb_fig_time", "mb_fig_secs", "mb_fig_grads",
+                                "mb_fig_noise"}
     assert r"\frac{1}{N}\sum_i (w x_i + b - y_i)^2" in at.latex[0].value
 
 
