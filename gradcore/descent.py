@@ -114,11 +114,17 @@ def descend(
     rule = spec.rule(lr, values, ops) if schedule is None else scheduled_rule(spec, lr, values, ops, schedule)
     _check_memory(x0, steps, record_every, len(rule.state_names))
     if x0.ndim == 1:
-        fused = fused_update(spec.name, lr, values, dtype, x0.size)
+        # the generated update is specialised to one lr: a schedule's changing lr takes the rule's own update
+        fused = fused_update(spec.name, lr, values, dtype, x0.size) if schedule is None else _no_fused
         rows = _run_single(formula, rule, x0, steps, record_every, callback, fused)
     else:
         rows = _run_batch(formula, rule, x0, steps, record_every, callback)
     return dataclasses.replace(_trajectory(rows, x0, spec.name, lr, values), dtype=dtype)
+
+
+def _no_fused(c: Any) -> None:
+    """fused_update's answer for a rule it cannot specialise: None, the per-coordinate update runs."""
+    return None
 
 
 def _check_count(name: str, v: Any, least: int) -> int:
