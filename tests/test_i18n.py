@@ -204,3 +204,17 @@ def test_every_page_renders_in_chinese_without_a_missing_key(clean_caches):
         assert not at.exception, (page, [e.value for e in at.exception])
         assert [link.label for link in at.sidebar.get("page_link")][1] == "方向导数"
     assert not MISSING, sorted(MISSING)
+
+
+def test_generated_script_comment_in_chinese_and_the_script_still_runs(capsys):
+    from gradcore.codegen import descent_script
+
+    args = (parse("x^2+3y^2"), "SGD", [1.0, 1.0], 0.1, 4)
+    english, chinese = descent_script(*args), descent_script(*args, tr=lambda m: m.render(ZH))
+    assert chinese.splitlines()[0] == "# 梯度实验室：对 f(x, y) 做梯度下降，输入的公式为 'x^2+3y^2'"
+    assert english.splitlines()[0] == "# Gradient Lab: gradient descent on f(x, y), typed as 'x^2+3y^2'"
+    assert chinese.splitlines()[1:] == english.splitlines()[1:]
+    exec(compile(chinese, "descent.py", "exec"), {})
+    last = capsys.readouterr().out.splitlines()[-1]          # SGD, lr 0.1: x ← 0.8 x, y ← 0.4 y (∇ = (2x, 6y))
+    x, y = (float(v) for v in re.search(r"x = \[(.*?), (.*?)\]", last).groups())
+    assert last.startswith("step      4") and x == pytest.approx(0.8**4) and y == pytest.approx(0.4**4)
