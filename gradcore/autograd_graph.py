@@ -22,6 +22,7 @@ from torch.autograd.gradcheck import GradcheckError
 
 from gradcore.backends import float_value
 from gradcore.formula import Formula, Maximum, Minimum
+from gradcore.messages import msg
 
 DTYPE = torch.float64
 MAX_DRAWN_OPS = 24          # more operations than this and the drawing folds deep subexpressions ...
@@ -423,21 +424,21 @@ def backward_rows(graph: AutogradGraph, step: int | None = None) -> list[dict[st
 
 
 def _short_name(node: GraphNode) -> str:
-    return f"{node.variable} (leaf)" if node.is_leaf else node.name
+    return msg("{variable} (leaf)", variable=node.variable) if node.is_leaf else node.name
 
 
 def describe_step(graph: AutogradGraph, step: int) -> str:
     """A sentence (markdown) on what backward() does at `step`; step 0 is the moment after the forward pass."""
     if step <= 0:
-        return (f"**After the forward pass.** torch has recorded {graph.n_ops} operations; no gradient has flowed yet. "
-                f"`f.backward()` starts at the root with ∂f/∂f = 1.")
+        return msg("**After the forward pass.** torch has recorded {count} operations; no gradient has flowed yet. "
+                   "`f.backward()` starts at the root with ∂f/∂f = 1.", count=graph.n_ops)
     node = graph.nodes[graph.order[step - 1]]
-    head = f"**Step {step} of {len(graph.order)}: `{_short_name(node)}`**"
+    head = msg("**Step {step} of {total}: `{node}`**", step=step, total=len(graph.order), node=_short_name(node))
     if node.is_leaf:
-        return (f"{head} adds the gradient that reached the leaf `{node.variable}` into `{node.variable}.grad`: "
-                f"∂f/∂{node.variable} = {fmt(node.grad)}.")
+        return msg("{head} adds the gradient that reached the leaf `{variable}` into `{variable}.grad`: "
+                   "∂f/∂{variable} = {grad}.", head=head, variable=node.variable, grad=fmt(node.grad))
     if node.template is None:
-        return f"{head} receives ∂f/∂out = {fmt(node.grad)} and passes it on."
+        return msg("{head} receives ∂f/∂out = {grad} and passes it on.", head=head, grad=fmt(node.grad))
     names = dict(zip(ARGS, (sp.Symbol("a"), sp.Symbol("b")), strict=True))
     inputs = [f"{names[ARGS[k]]} = {pretty(graph.nodes[i].expr)}" for k, i in enumerate(node.inputs)]
     parts = []
@@ -445,9 +446,9 @@ def describe_step(graph: AutogradGraph, step: int) -> str:
         rule = pretty(sp.diff(node.template, ARGS[k]).xreplace(names))
         parts.append(f"∂f/∂{names[ARGS[k]]} = {fmt(node.grad)} × ({rule}) = {fmt(node.grad)} × "
                      f"{_signed(_evaluate(local, graph))} = **{fmt(sent)}**")
-    return (f"{head} computed out = `{pretty(node.template.xreplace(names))}` = {fmt(node.value)} with "
-            f"{', '.join(f'`{a}`' for a in inputs)}. Backward receives ∂f/∂out = {fmt(node.grad)} and applies the chain rule: "
-            + "; ".join(parts) + ".")
+    return msg("{head} computed out = `{out}` = {value} with {inputs}. Backward receives ∂f/∂out = {grad} and applies "
+               "the chain rule: {rules}.", head=head, out=pretty(node.template.xreplace(names)), value=fmt(node.value),
+               inputs=", ".join(f"`{a}`" for a in inputs), grad=fmt(node.grad), rules="; ".join(parts))
 
 
 def _signed(v: float) -> str:
@@ -578,10 +579,10 @@ def graph_dot(graph: AutogradGraph, step: int | None = None, max_ops: int = MAX_
             for leaf in sorted(i for i in _below(graph, node.id) if graph.nodes[i].is_leaf):
                 lines.append(f"n{leaf} -> n{node.id} [style=dashed, arrowhead=none];")
     lines.append("}")
-    note = "" if not folded else (
-        f"torch recorded {graph.n_ops} operations, too many to read at once: the {len(shown)} nearest the output are "
-        f"drawn in full, and {len(folded)} dashed boxes (⋯) each fold a deeper subexpression into one node that keeps "
-        f"its value and gradient. The table below lists every step.")
+    note = "" if not folded else msg(
+        "torch recorded {count} operations, too many to read at once: the {shown} nearest the output are drawn in full, "
+        "and {folded} dashed boxes (⋯) each fold a deeper subexpression into one node that keeps its value and gradient. "
+        "The table below lists every step.", count=graph.n_ops, shown=len(shown), folded=len(folded))
     boxes = len(shown) + len(folded) + len(graph.nodes) - graph.n_ops
     return GraphDrawing("\n".join(lines), len(shown), graph.n_ops, boxes, note)
 
@@ -677,7 +678,7 @@ def run_gradcheck(program: TorchProgram, point) -> GradcheckResult:
         ok = torch.autograd.gradcheck(lambda t: program(*t.unbind()), (x,))
     except GradcheckError as err:
         return GradcheckResult(False, str(err).strip().splitlines()[0])
-    return GradcheckResult(bool(ok), "analytical and numerical Jacobians agree" if ok else "gradcheck failed")
+    return GradcheckResult(bool(ok), msg("analytical and numerical Jacobians agree") if ok else msg("gradcheck failed"))
 
 
 # ---------------------------------------------------------------- "show the code"

@@ -15,6 +15,8 @@ import numpy as np
 import sympy as sp
 import torch
 
+from gradcore.messages import msg
+
 BACKENDS = ("numpy", "torch", "math")
 
 # sympy function class -> name of the helper in each backend's namespace
@@ -126,9 +128,10 @@ def _number(value: sp.Expr) -> str:
     try:
         number = float(value)
     except (TypeError, ValueError, OverflowError):
-        raise ConstantOutOfRange(f"the constant {sp.sstr(value)[:40]} is not a real float64 number") from None
+        raise ConstantOutOfRange(msg("the constant {value} is not a real float64 number", value=sp.sstr(value)[:40])) from None
     if not math.isfinite(number):
-        raise ConstantOutOfRange(f"the constant {sp.sstr(value)[:40]} is outside the float64 range (about ±1.8e308)")
+        raise ConstantOutOfRange(msg("the constant {value} is outside the float64 range (about ±1.8e308)",
+                                     value=sp.sstr(value)[:40]))
     return repr(number)
 
 

@@ -23,6 +23,8 @@ import traceback
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from gradcore.messages import msg
+
 T = TypeVar("T")
 
 SECONDS = 2.0            # default wall-clock budget of one call
@@ -37,8 +39,8 @@ class BudgetExceeded(RuntimeError):
 
     def __init__(self, kind: str, seconds: float | None = None):
         self.kind = kind
-        what = f"more than {seconds:g} s" if kind == "time" else "too much memory"
-        super().__init__(f"the computation took {what} and was stopped")
+        super().__init__(msg("the computation took more than {seconds:g} s and was stopped", seconds=seconds)
+                         if kind == "time" else msg("the computation took too much memory and was stopped"))
 
 
 def _popen_class():

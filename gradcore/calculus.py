@@ -9,6 +9,7 @@ import numpy as np
 from gradcore.check import kinks_at, undefined_reason
 from gradcore.formula import Formula
 from gradcore.limits import one_sided
+from gradcore.messages import msg
 
 
 def unit_vector(theta_degrees: float) -> np.ndarray:
@@ -60,15 +61,15 @@ def classify(hessian, zero: float | None = None) -> Classification:
     """
     h = np.asarray(hessian, dtype=np.float64)
     if not np.all(np.isfinite(h)):
-        return Classification("undecided", (), "The Hessian is not finite here, so the test cannot decide.")
+        return Classification("undecided", (), msg("The Hessian is not finite here, so the test cannot decide."))
     eig = tuple(float(v) for v in np.linalg.eigvalsh((h + h.T) / 2))
     scale = 64 * len(eig) * np.finfo(np.float64).eps * max(abs(v) for v in eig) if zero is None else zero
     if all(v > scale for v in eig):
-        return Classification("minimum", eig, "Every eigenvalue of the Hessian is positive: a local minimum.")
+        return Classification("minimum", eig, msg("Every eigenvalue of the Hessian is positive: a local minimum."))
     if all(v < -scale for v in eig):
-        return Classification("maximum", eig, "Every eigenvalue of the Hessian is negative: a local maximum.")
+        return Classification("maximum", eig, msg("Every eigenvalue of the Hessian is negative: a local maximum."))
     if min(eig) < -scale and max(eig) > scale:
-        return Classification("saddle", eig, "The Hessian has positive and negative eigenvalues: a saddle point.")
+        return Classification("saddle", eig, msg("The Hessian has positive and negative eigenvalues: a saddle point."))
     return Classification(
-        "undecided", eig, "An eigenvalue of the Hessian is zero: the second-derivative test cannot decide.", degenerate=True
+        "undecided", eig, msg("An eigenvalue of the Hessian is zero: the second-derivative test cannot decide."), degenerate=True
     )

@@ -11,6 +11,7 @@ from gradcore.backends import float_value
 from gradcore.budget import BudgetExceeded, run_limited
 from gradcore.formula import Formula
 from gradcore.limits import Estimate, differentiable, partial_derivatives
+from gradcore.messages import Joined, msg
 
 AUTOGRAD_RTOL = 1e-9    # sympy vs autograd: both exact up to float64 rounding
 FD_RTOL = 1e-4          # finite differences: what the best step of the sweep must reach to confirm
@@ -65,10 +66,10 @@ def _kink_sentence(node: sp.Expr, subs: dict) -> str | None:
     """A sentence when `node` is not differentiable at the point, else None."""
     if isinstance(node, sp.Abs) and _is_zero(node.args[0], subs):
         arg = sp.sstr(node.args[0])
-        return (f"abs({arg}) is at its kink ({arg} = 0): torch uses the subgradient 0 for abs at 0; "
-                f"sympy's derivative is sign({arg}), which sympy also sets to 0 there.")
+        return msg("abs({arg}) is at its kink ({arg} = 0): torch uses the subgradient 0 for abs at 0; sympy's "
+                   "derivative is sign({arg}), which sympy also sets to 0 there.", arg=arg)
     if isinstance(node, sp.sign) and _is_zero(node.args[0], subs):
-        return f"sign({sp.sstr(node.args[0])}) jumps at 0: it has no derivative there; both sides report 0."
+        return msg("sign({arg}) jumps at 0: it has no derivative there; both sides report 0.", arg=sp.sstr(node.args[0]))
     if isinstance(node, (sp.Max, sp.Min)):
         values = [_at(a, subs).real for a in node.args]
         best = max(values) if isinstance(node, sp.Max) else min(values)
@@ -76,14 +77,14 @@ def _kink_sentence(node: sp.Expr, subs: dict) -> str | None:
             name = "max" if isinstance(node, sp.Max) else "min"
             if sp.S.Zero in node.args and len(node.args) == 2:
                 other = next(a for a in node.args if a != 0)
-                return (f"relu({sp.sstr(other)}) = max(0, {sp.sstr(other)}) is at its kink: torch's relu'(0) = 0, "
-                        f"while sympy's derivative is Heaviside(0) = 1/2.")
+                return msg("relu({arg}) = max(0, {arg}) is at its kink: torch's relu'(0) = 0, while sympy's derivative "
+                           "is Heaviside(0) = 1/2.", arg=sp.sstr(other))
             args = ", ".join(sp.sstr(a) for a in node.args)
-            return (f"{name}({args}) has a tie here: torch splits the gradient of a tie "
-                    f"0.5/0.5, sympy's derivative uses Heaviside(0) = 1/2; the function has a kink.")
+            return msg("{name}({args}) has a tie here: torch splits the gradient of a tie 0.5/0.5, sympy's derivative "
+                       "uses Heaviside(0) = 1/2; the function has a kink.", name=name, args=args)
     if node.is_Pow and node.exp.is_number and 0 < float(node.exp) < 1 and _is_zero(node.base, subs):
-        return (f"{sp.sstr(node)} sits at {sp.sstr(node.base)} = 0, where a power below 1 is not differentiable: "
-                f"its derivative divides by 0 there (torch reports inf or nan, sympy zoo or nan).")
+        return msg("{power} sits at {base} = 0, where a power below 1 is not differentiable: its derivative divides by 0 "
+                   "there (torch reports inf or nan, sympy zoo or nan).", power=sp.sstr(node), base=sp.sstr(node.base))
     return None
 
 
@@ -125,17 +126,19 @@ def undefined_reason(formula: Formula, point) -> str:
         exact = run_limited(_exact_value, formula.expr, formula.symbols, values, seconds=EXACT_SECONDS)
     except (BudgetExceeded, TypeError, ValueError, ArithmeticError):
         exact = sp.nan
-    where = "at P = (" + ", ".join(f"{float(v):.6g}" for v in point) + ")"
+    where = "(" + ", ".join(f"{float(v):.6g}" for v in point) + ")"
     if exact.is_real and exact.is_finite and abs(exact) > FLOAT_MAX:
-        return (f"f overflows {where}: its value is about {sp.sstr(sp.N(exact, 3))}, beyond float64's largest number "
-                "(about 1.8e308), so the computer gets ∞. Move P towards smaller values, or scale the formula down "
-                "(for example a smaller factor inside exp).")
+        return msg("f overflows at P = {point}: its value is about {value}, beyond float64's largest number (about "
+                   "1.8e308), so the computer gets ∞. Move P towards smaller values, or scale the formula down (for "
+                   "example a smaller factor inside exp).", point=where, value=sp.sstr(sp.N(exact, 3)))
     if exact in (sp.zoo, sp.oo, -sp.oo):
-        return f"f is not defined {where}: a division by zero or the log of 0 (f is infinite there). Move P."
+        return msg("f is not defined at P = {point}: a division by zero or the log of 0 (f is infinite there). Move P.",
+                   point=where)
     if exact.is_real is False or (exact.is_number and exact.as_real_imag()[1] != 0):
-        return (f"f is not defined {where}: it is not a real number there (a log or root of a negative number, or "
-                "asin/acos outside [−1, 1]). Move P.")
-    return f"f is not defined {where} (for example 0/0, or a log or root of a negative number). Move P."
+        return msg("f is not defined at P = {point}: it is not a real number there (a log or root of a negative number, "
+                   "or asin/acos outside [−1, 1]). Move P.", point=where)
+    return msg("f is not defined at P = {point} (for example 0/0, or a log or root of a negative number). Move P.",
+               point=where)
 
 
 def _verdict(sym: float, ag: float, fd: Estimate, at_kink: bool, defined: bool) -> str:
@@ -174,22 +177,25 @@ def check_gradient(formula: Formula, point) -> GradientCheck:
 
 def _explain(rows: list[CheckRow], kinks: tuple[str, ...]) -> str:
     if kinks:
-        return "f is not differentiable at this point, so the three answers may legitimately differ. " + " ".join(kinks)
+        return msg("f is not differentiable at this point, so the three answers may legitimately differ. {kinks}",
+                   kinks=Joined(kinks))
     removable = [r for r in rows if r.verdict == "undefined" and np.isnan(r.symbolic) and r.fd_uncertainty
                  <= FD_RTOL * max(1.0, abs(r.finite_difference))]
     if removable:
-        return (" ".join(f"sympy's formula for ∂f/∂{r.variable} is 0/0 at this point, yet the derivative exists: finite "
-                         f"differences settle on {r.finite_difference + 0.0:.6g}." for r in removable)
-                + " The formula, not f, is undefined here: move the point a little and the three agree.")
+        return Joined([*(msg("sympy's formula for ∂f/∂{variable} is 0/0 at this point, yet the derivative exists: finite "
+                             "differences settle on {value:.6g}.", variable=r.variable, value=r.finite_difference + 0.0)
+                         for r in removable),
+                       msg("The formula, not f, is undefined here: move the point a little and the three agree.")])
     if any(r.verdict == "undefined" for r in rows):
-        return "The gradient is not finite at this point (a vertical tangent or a pole): move the point."
+        return msg("The gradient is not finite at this point (a vertical tangent or a pole): move the point.")
     if any(r.verdict == "MISMATCH" for r in rows):
-        return ("The three gradients disagree beyond rounding, and the finite differences settled on their value (no "
-                "choice of step explains the gap): this is a bug, please report the formula and the point.")
+        return msg("The three gradients disagree beyond rounding, and the finite differences settled on their value (no "
+                   "choice of step explains the gap): this is a bug, please report the formula and the point.")
     unsettled = [r.variable for r in rows if r.verdict == "unsettled"]
     if unsettled:
         names = ", ".join(f"∂f/∂{v}" for v in unsettled)
-        return (f"sympy and torch autograd agree. Finite differences cannot settle {names} here: no step h gave a "
-                "stable quotient (f changes too fast near P for small steps to stay on one side of it, or f is so "
-                "large that its small changes are lost to rounding). That is a limit of finite differences, not a bug.")
-    return "sympy, torch autograd and finite differences agree to rounding error."
+        return msg("sympy and torch autograd agree. Finite differences cannot settle {names} here: no step h gave a "
+                   "stable quotient (f changes too fast near P for small steps to stay on one side of it, or f is so "
+                   "large that its small changes are lost to rounding). That is a limit of finite differences, not a "
+                   "bug.", names=names)
+    return msg("sympy, torch autograd and finite differences agree to rounding error.")

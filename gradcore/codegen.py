@@ -7,13 +7,14 @@ The text typed appears once, in a comment, on one line and quoted (repr): a newl
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
 from gradcore.formula import Formula
+from gradcore.messages import Message, msg
 
 _TORCH_FUNCTIONS = {
     sp.sin: "torch.sin", sp.cos: "torch.cos", sp.tan: "torch.tan", sp.asin: "torch.asin", sp.acos: "torch.acos",
@@ -88,15 +89,19 @@ def _hyper_args(hyper: Mapping[str, Any], defaults: Mapping[str, Any]) -> str:
 
 def descent_script(formula: Formula, optimizer: str, x0, lr: float, steps: int, hyper: Mapping[str, Any] | None = None,
                    defaults: Mapping[str, Any] | None = None, print_every: int | None = None,
-                   dtype: str = "float64") -> str:
-    """A stand-alone script: torch.tensor(x0, requires_grad=True), torch.optim.<optimizer>, zero_grad/backward/step."""
+                   dtype: str = "float64", tr: Callable[[Message], str] = str) -> str:
+    """A stand-alone script: torch.tensor(x0, requires_grad=True), torch.optim.<optimizer>, zero_grad/backward/step.
+
+    `tr` renders its comment in the reader's language (gradcore.messages; English by default)."""
     names = ", ".join(formula.variables)
     unpack = f"    {names}{',' if formula.n == 1 else ''} = p\n"
     every = print_every or max(1, steps // 10)
     start = ", ".join(repr(float(v)) for v in x0)
     extra = _hyper_args(hyper or {}, defaults or {})
+    header = tr(msg("Gradient Lab: gradient descent on f({names}), typed as {typed}", names=names,
+                    typed=repr(one_line(formula.text))))
     return (
-        f"# Gradient Lab: gradient descent on f({names}), typed as {one_line(formula.text)!r}\n"
+        f"# {header}\n"
         "import torch\n\n\n"
         "def f(p):\n"
         f"{unpack}"

@@ -19,6 +19,7 @@ import numpy as np
 
 from gradcore.calculus import Classification, classify
 from gradcore.formula import Formula
+from gradcore.messages import msg
 
 POSITION_RTOL = 1e-6    # P within this × the range of a critical point is on it (six significant digits)
 EXACT_RTOL = 1e-12      # a Newton step below this × the range: ∇f(P) = 0 to float64 rounding
@@ -112,13 +113,15 @@ def probe_kind(formula: Formula, point: np.ndarray, radius: float, directions: i
 
 
 DEGENERATE_SENTENCES = {
-    "minimum": "An eigenvalue of the Hessian is zero, so the test cannot decide; f is higher all around P: a local minimum.",
-    "maximum": "An eigenvalue of the Hessian is zero, so the test cannot decide; f is lower all around P: a local maximum.",
-    "saddle": "An eigenvalue of the Hessian is zero, so the test cannot decide; f is higher in some directions and "
-              "lower in others: a (degenerate) saddle point.",
-    "inflection": "f″(P) = 0, so the test cannot decide; f is lower on one side of P and higher on the other: "
-                  "a stationary inflection point (neither minimum nor maximum).",
-    "undecided": "An eigenvalue of the Hessian is zero and f around P is flat to rounding: the test cannot decide.",
+    "minimum": msg("An eigenvalue of the Hessian is zero, so the test cannot decide; f is higher all around P: a local "
+                   "minimum."),
+    "maximum": msg("An eigenvalue of the Hessian is zero, so the test cannot decide; f is lower all around P: a local "
+                   "maximum."),
+    "saddle": msg("An eigenvalue of the Hessian is zero, so the test cannot decide; f is higher in some directions and "
+                  "lower in others: a (degenerate) saddle point."),
+    "inflection": msg("f″(P) = 0, so the test cannot decide; f is lower on one side of P and higher on the other: "
+                      "a stationary inflection point (neither minimum nor maximum)."),
+    "undecided": msg("An eigenvalue of the Hessian is zero and f around P is flat to rounding: the test cannot decide."),
 }
 
 

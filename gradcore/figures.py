@@ -9,9 +9,13 @@ import plotly.graph_objects as go
 
 from gradcore.directional import ThetaCurve
 from gradcore.formula import Formula
+from gradcore.messages import msg
 
 COLORSCALE = "Turbo"          # rainbow-like, as in the lecture's plots
-FONT = {"size": 16}           # readable from the back of a lecture hall
+# Chinese labels need a CJK font: Noto (Linux), PingFang (macOS), Microsoft YaHei (Windows) after plotly's own.
+FONT_FAMILY = ('"Open Sans", verdana, arial, "Noto Sans CJK SC", "Noto Sans SC", "PingFang SC", "Microsoft YaHei", '
+               '"Source Han Sans SC", sans-serif')
+FONT = {"size": 16, "family": FONT_FAMILY}   # readable from the back of a lecture hall
 POINT_COLOR = "#d62728"
 HEIGHT = 520
 
@@ -44,7 +48,7 @@ def _layout(fig: go.Figure, title: str, height: int = HEIGHT) -> go.Figure:
     return fig
 
 
-def surface_figure(grid: Grid, point=None, value: float | None = None, title: str = "") -> go.Figure:
+def surface_figure(grid: Grid, point=None, value: float | None = None, title: str = "", tr=str) -> go.Figure:
     """The 3-D surface z = f(x, y) with the point P marked on it."""
     fig = go.Figure(go.Surface(x=grid.xs.astype(np.float32), y=grid.ys.astype(np.float32),
                                z=grid.Z.astype(np.float32), colorscale=COLORSCALE, opacity=0.92,
@@ -59,7 +63,7 @@ def surface_figure(grid: Grid, point=None, value: float | None = None, title: st
     return _layout(fig, title)
 
 
-def contour_figure(grid: Grid, point=None, title: str = "") -> go.Figure:
+def contour_figure(grid: Grid, point=None, title: str = "", tr=str) -> go.Figure:
     """Level curves of f in the two chosen variables with the point P marked."""
     fig = go.Figure(go.Contour(x=grid.xs.astype(np.float32), y=grid.ys.astype(np.float32),
                                z=grid.Z.astype(np.float32), colorscale=COLORSCALE, ncontours=30,
@@ -74,13 +78,13 @@ def contour_figure(grid: Grid, point=None, title: str = "") -> go.Figure:
 
 
 def tangent_figure(xs: np.ndarray, ys: np.ndarray, x0: float, y0: float, slope: float,
-                   xlabel: str = "x", title: str = "") -> go.Figure:
-    """The curve y = g(x) with its tangent line y0 + slope (x − x0) at x0."""
+                   xlabel: str = "x", title: str = "", tr=str) -> go.Figure:
+    """The curve y = g(x) with its tangent line y0 + slope (x − x0) at x0 (labels through `tr`, a Message -> str)."""
     fig = go.Figure(go.Scatter(x=xs, y=ys, mode="lines", name="f", line={"width": 3}))
     if np.isfinite(y0) and np.isfinite(slope):
         half = (xs[-1] - xs[0]) / 4
         tx = np.array([x0 - half, x0 + half])
-        fig.add_trace(go.Scatter(x=tx, y=y0 + slope * (tx - x0), mode="lines", name=f"tangent, slope {slope:.4g}",
+        fig.add_trace(go.Scatter(x=tx, y=y0 + slope * (tx - x0), mode="lines", name=tr(msg("tangent, slope {slope:.4g}", slope=slope)),
                                  line={"width": 3, "dash": "dash", "color": POINT_COLOR}))
     if np.isfinite(y0):
         fig.add_trace(go.Scatter(x=[x0], y=[y0], mode="markers", name="P",
@@ -148,7 +152,7 @@ def _plane_axes(grid: Grid) -> dict:
 
 
 def directional_surface_figure(grid: Grid, p2, value: float, u2, curve_xy: np.ndarray, curve_z: np.ndarray,
-                               slope: float, grad2, title: str = "") -> go.Figure:
+                               slope: float, grad2, title: str = "", tr=str) -> go.Figure:
     """Surface, P, the vertical plane through P along u, the curve it cuts, its tangent (slope D_u f) and ∇f at P.
 
     p2, u2 and grad2 are P, u and ∇f(P) in the plotted plane; curve_xy (m, 2) and curve_z (m,) the cut curve.    """
@@ -159,9 +163,9 @@ def directional_surface_figure(grid: Grid, p2, value: float, u2, curve_xy: np.nd
          "opacity": 0.85, "showscale": False, "name": "f", "showlegend": False},
         {"type": "surface", "x": [ends[:, 0]] * 2, "y": [ends[:, 1]] * 2, "z": [[zlo, zlo], [zhi, zhi]],
          "surfacecolor": [[0, 0], [0, 0]], "colorscale": [[0, "#808080"], [1, "#808080"]], "opacity": 0.3,
-         "showscale": False, "name": "plane along u", "showlegend": True, "hoverinfo": "skip"},
+         "showscale": False, "name": tr(msg("plane along u")), "showlegend": True, "hoverinfo": "skip"},
         {"type": "scatter3d", "x": _f32(curve_xy[:, 0]), "y": _f32(curve_xy[:, 1]), "z": _f32(curve_z), "mode": "lines",
-         "name": "cut curve", "line": {"width": 7, "color": DIRECTION_COLOR}},
+         "name": tr(msg("cut curve")), "line": {"width": 7, "color": DIRECTION_COLOR}},
     ]
     if np.isfinite(value):
         data.append({"type": "scatter3d", "x": [p2[0]], "y": [p2[1]], "z": [value], "mode": "markers", "name": "P",
@@ -170,7 +174,8 @@ def directional_surface_figure(grid: Grid, p2, value: float, u2, curve_xy: np.nd
     if np.isfinite(value) and np.isfinite(slope):
         t = np.array([-half, half])
         data.append({"type": "scatter3d", "x": p2[0] + t * u2[0], "y": p2[1] + t * u2[1], "z": value + slope * t,
-                     "mode": "lines", "name": f"tangent, slope {slope:.4g}", "line": {"width": 9, "color": POINT_COLOR}})
+                     "mode": "lines", "name": tr(msg("tangent, slope {slope:.4g}", slope=slope)),
+                     "line": {"width": 9, "color": POINT_COLOR}})
     g = _unit(grad2)
     if g is not None and np.isfinite(value):
         length = _arrow_length(grid)
@@ -210,7 +215,7 @@ def _arrow_annotations(start, vector, color: str, label: str) -> list[dict]:
 
 
 def level_set_figure(grid: Grid, p2, value: float, u2=None, grad2=None, title: str = "",
-                     sweep: ThetaCurve | None = None) -> go.Figure:
+                     sweep: ThetaCurve | None = None, tr=str) -> go.Figure:
     """Contour map with P, the level curve f = f(P) through it, the arrow u and the gradient's direction.
 
     With `sweep`, a button turns u once around P in the browser (the hiker turning on the spot), θ = 0 … 360°.
@@ -220,7 +225,7 @@ def level_set_figure(grid: Grid, p2, value: float, u2=None, grad2=None, title: s
         data.append({"type": "contour", "x": _f32(grid.xs), "y": _f32(grid.ys), "z": _f32(grid.Z), "autocontour": False,
                      "contours": {"start": value, "end": value, "size": 1.0, "coloring": "none"},
                      "line": {"width": 4, "color": "white"}, "showscale": False, "hoverinfo": "skip",
-                     "name": "level curve through P", "showlegend": True})
+                     "name": tr(msg("level curve through P")), "showlegend": True})
     data.append({"type": "scatter", "x": [p2[0]], "y": [p2[1]], "mode": "markers", "name": "P", "marker": _marker_p()})
     annotations, length = [], _arrow_length(grid)
     if u2 is not None:
@@ -256,7 +261,7 @@ def _y_range(values: np.ndarray, y0: float) -> list[float] | None:
 
 def curve_with_tangent_figure(xs: np.ndarray, ys: np.ndarray, x0: float, y0: float, slope: float,
                               one_sided: float | None = None, xlabel: str = "t", ylabel: str = "",
-                              title: str = "") -> go.Figure:
+                              title: str = "", tr=str) -> go.Figure:
     """y = g(x) with its tangent y0 + slope (x − x0) at x0, or, at a kink, the one-sided tangent to the right."""
     data = [{"type": "scatter", "x": xs, "y": ys, "mode": "lines", "name": "curve", "line": {"width": 3},
              "showlegend": False}]
@@ -264,11 +269,13 @@ def curve_with_tangent_figure(xs: np.ndarray, ys: np.ndarray, x0: float, y0: flo
     if np.isfinite(y0) and np.isfinite(slope):
         tx = np.array([x0 - quarter, x0 + quarter])
         data.append({"type": "scatter", "x": tx, "y": y0 + slope * (tx - x0), "mode": "lines",
-                     "name": f"tangent, slope {slope:.4g}", "line": {"width": 3, "dash": "dash", "color": POINT_COLOR}})
+                     "name": tr(msg("tangent, slope {slope:.4g}", slope=slope)),
+                     "line": {"width": 3, "dash": "dash", "color": POINT_COLOR}})
     elif np.isfinite(y0) and one_sided is not None and np.isfinite(one_sided):
         tx = np.array([x0, x0 + quarter])
         data.append({"type": "scatter", "x": tx, "y": y0 + one_sided * (tx - x0), "mode": "lines",
-                     "name": f"one-sided slope {one_sided:.4g}", "line": {"width": 3, "dash": "dash", "color": POINT_COLOR}})
+                     "name": tr(msg("one-sided slope {slope:.4g}", slope=one_sided)),
+                     "line": {"width": 3, "dash": "dash", "color": POINT_COLOR}})
     if np.isfinite(y0):
         data.append({"type": "scatter", "x": [x0], "y": [y0], "mode": "markers", "name": "P", "marker": _marker_p(12)})
     layout = _layout_dict(title, SMALL_HEIGHT, xaxis={"title": xlabel}, yaxis={"title": ylabel, "range": _y_range(ys, y0)})
@@ -276,14 +283,15 @@ def curve_with_tangent_figure(xs: np.ndarray, ys: np.ndarray, x0: float, y0: flo
 
 
 def slice_figure(t: np.ndarray, values: np.ndarray, value: float, slope: float, one_sided: float | None = None,
-                 title: str = "") -> go.Figure:
+                 title: str = "", tr=str) -> go.Figure:
     """g(t) = f(P + t u) with its tangent at t = 0 (slope D_u f), or the one-sided tangent for t ≥ 0 at a kink."""
-    return curve_with_tangent_figure(t, values, 0.0, value, slope, one_sided, "t (distance from P along u)", "g(t)", title)
+    return curve_with_tangent_figure(t, values, 0.0, value, slope, one_sided, tr(msg("t (distance from P along u)")),
+                                     "g(t)", title, tr)
 
 
 def theta_figure(thetas: np.ndarray, values: np.ndarray, theta: float, current: float, phi: float, maximum: float,
                  zeros=(), title: str = "", one_sided: np.ndarray | None = None, note: str = "",
-                 sweep: ThetaCurve | None = None) -> go.Figure:
+                 sweep: ThetaCurve | None = None, tr=str) -> go.Figure:
     """D_u f as a function of θ: the current θ, the maximum |∇f| at φ, the minimum −|∇f| at φ + 180, the zeros.
 
     With `one_sided` (at a kink) the one-sided limits are the curve, and ∇f · u is drawn dashed as not valid.
@@ -291,34 +299,35 @@ def theta_figure(thetas: np.ndarray, values: np.ndarray, theta: float, current: 
     """
     valid = one_sided is None
     data = [{"type": "scatter", "x": thetas, "y": values, "mode": "lines", "showlegend": not valid,
-             "name": "D_u f = |∇f| cos(θ − φ)" if valid else "∇f · u (not valid here)",
+             "name": "D_u f = |∇f| cos(θ − φ)" if valid else tr(msg("∇f · u (not valid here)")),
              "line": {"width": 3, "color": "#444"} if valid else {"width": 2, "color": "#999", "dash": "dash"}}]
     if not valid:
-        data.append({"type": "scatter", "x": thetas, "y": one_sided, "mode": "lines", "name": "one-sided limit",
+        data.append({"type": "scatter", "x": thetas, "y": one_sided, "mode": "lines", "name": tr(msg("one-sided limit")),
                      "line": {"width": 3, "color": "#444"}})
     if valid and np.isfinite(maximum):
         low = (phi + 180) % 360
         data += [
-            {"type": "scatter", "x": [phi], "y": [maximum], "mode": "markers+text", "name": "maximum",
-             "text": [f"max {maximum:.4g} at {phi:.0f}°"], "textposition": "top center", "cliponaxis": False,
+            {"type": "scatter", "x": [phi], "y": [maximum], "mode": "markers+text", "name": tr(msg("maximum")),
+             "text": [tr(msg("max {value:.4g} at {angle:.0f}°", value=maximum, angle=phi))],
+             "textposition": "top center", "cliponaxis": False,
              "marker": {"size": 15, "symbol": "triangle-up", "color": GRADIENT_COLOR}, "showlegend": False},
-            {"type": "scatter", "x": [low], "y": [-maximum], "mode": "markers+text", "name": "minimum",
-             "text": [f"steepest descent, {low:.0f}°"], "textposition": "bottom center", "cliponaxis": False,
+            {"type": "scatter", "x": [low], "y": [-maximum], "mode": "markers+text", "name": tr(msg("minimum")),
+             "text": [tr(msg("steepest descent, {angle:.0f}°", angle=low))], "textposition": "bottom center", "cliponaxis": False,
              "marker": {"size": 15, "symbol": "triangle-down", "color": DESCENT_COLOR}, "showlegend": False},
-            {"type": "scatter", "x": list(zeros), "y": [0.0] * len(zeros), "mode": "markers+text", "name": "zeros",
-             "text": ["level curve"] * len(zeros), "textfont": {"size": 13, "color": "#444"},
+            {"type": "scatter", "x": list(zeros), "y": [0.0] * len(zeros), "mode": "markers+text", "name": tr(msg("zeros")),
+             "text": [tr(msg("level curve"))] * len(zeros), "textfont": {"size": 13, "color": "#444"},
              "textposition": ["middle right" if z < 270 else "middle left" for z in zeros],
              "showlegend": False, "marker": {"size": 12, "symbol": "circle-open", "color": "#444", "line": {"width": 3}}},
         ]
     if np.isfinite(current):
-        data.append({"type": "scatter", "x": [theta], "y": [current], "mode": "markers", "name": "your θ",
+        data.append({"type": "scatter", "x": [theta], "y": [current], "mode": "markers", "name": tr(msg("your θ")),
                      "marker": _marker_p(16), "showlegend": False})
     finite = np.concatenate([np.abs(v[np.isfinite(v)]) for v in (values, one_sided) if v is not None])
     span = float(finite.max()) if finite.size and finite.max() > 1e-12 else 1.0
     annotations = [{"text": note, "x": 180, "y": 0, "showarrow": False, "font": {"size": 18},
                     "bgcolor": "rgba(255,255,255,0.9)"}] if note else []
     layout = _layout_dict(title, SMALL_HEIGHT, showlegend=not valid, annotations=annotations,
-                          xaxis={"title": "θ (degrees)", "range": [-5, 365], "tickvals": list(range(0, 361, 45))},
+                          xaxis={"title": tr(msg("θ (degrees)")), "range": [-5, 365], "tickvals": list(range(0, 361, 45))},
                           yaxis={"title": "D_u f(P)", "range": [-1.45 * span, 1.45 * span], "zeroline": True,
                                  "zerolinewidth": 2})
     frames = []

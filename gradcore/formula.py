@@ -24,6 +24,7 @@ import sympy as sp
 import torch
 
 from gradcore.backends import compile_exprs, load_source
+from gradcore.messages import Joined, Message, msg
 
 MAX_LENGTH = 300          # characters
 MAX_NODES = 160           # ast nodes
@@ -112,32 +113,35 @@ FUNCTIONS = {
     "relu": (_relu, 1, 1), "sigmoid": (_sigmoid, 1, 1), "softplus": (_softplus, 1, 1),
 }
 FUNCTION_LIST = "sin cos tan asin acos atan sinh cosh tanh exp log ln log10 log2 sqrt abs sign max min relu sigmoid softplus"
-HELP = "use numbers, the variables x, y, z, x1 … x9, + − * / ^, parentheses and functions such as sin(x)"
+HELP = msg("use numbers, the variables x, y, z, x1 … x9, + − * / ^, parentheses and functions such as sin(x)")
 
+NOT_ALLOWED = msg("This is not allowed in a formula: {help}.", help=HELP)
+OPERATOR_NOT_ALLOWED = msg("This operator is not allowed: {help}.", help=HELP)
+POWER_TOO_LARGE = msg("This power is too large: keep exponents between -{limit} and {limit}.", limit=MAX_EXPONENT)
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
 _SYMBOLS = {"−": "-", "–": "-", "×": "*", "·": "*", "⋅": "*", "∙": "*", "÷": "/", "π": "pi"}
 _ALPHABET = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .+-*/^(),")
 _CHAR_ADVICE = {
-    "=": "a formula is an expression, not an equation or a comparison: type only the right-hand side, e.g. x^2 + y^2",
-    "<": "comparisons are not functions: type an expression such as max(x, y)",
-    ">": "comparisons are not functions: type an expression such as max(x, y)",
-    "!": "factorials are not supported",
-    "_": "names with underscores are not allowed: the variables are x, y, z and x1 … x9",
-    "[": "use parentheses ( ) for grouping; brackets and subscripts are not allowed",
-    "]": "use parentheses ( ) for grouping; brackets and subscripts are not allowed",
-    "{": "use parentheses ( ) for grouping",
-    "}": "use parentheses ( ) for grouping",
-    "|": "write abs(x) for |x|",
-    "'": "text in quotes is not allowed",
-    '"': "text in quotes is not allowed",
-    "%": "the % operator is not supported",
-    "&": "logical operators are not functions",
-    ";": "type a single expression",
-    ":": "type a single expression",
-    "@": "the @ operator is not supported",
-    "\\": "backslashes are not allowed; type plain math such as sqrt(x)",
-    "。": "this full stop is not a decimal point: type '.' as in 0.5, or remove it",
-    "、": "this comma is not allowed: commas only separate the arguments of max(…) and min(…)",
+    "=": msg("a formula is an expression, not an equation or a comparison: type only the right-hand side, e.g. x^2 + y^2"),
+    "<": msg("comparisons are not functions: type an expression such as max(x, y)"),
+    ">": msg("comparisons are not functions: type an expression such as max(x, y)"),
+    "!": msg("factorials are not supported"),
+    "_": msg("names with underscores are not allowed: the variables are x, y, z and x1 … x9"),
+    "[": msg("use parentheses ( ) for grouping; brackets and subscripts are not allowed"),
+    "]": msg("use parentheses ( ) for grouping; brackets and subscripts are not allowed"),
+    "{": msg("use parentheses ( ) for grouping"),
+    "}": msg("use parentheses ( ) for grouping"),
+    "|": msg("write abs(x) for |x|"),
+    "'": msg("text in quotes is not allowed"),
+    '"': msg("text in quotes is not allowed"),
+    "%": msg("the % operator is not supported"),
+    "&": msg("logical operators are not functions"),
+    ";": msg("type a single expression"),
+    ":": msg("type a single expression"),
+    "@": msg("the @ operator is not supported"),
+    "\\": msg("backslashes are not allowed; type plain math such as sqrt(x)"),
+    "。": msg("this full stop is not a decimal point: type '.' as in 0.5, or remove it"),
+    "、": msg("this comma is not allowed: commas only separate the arguments of max(…) and min(…)"),
 }
 _TOKEN = re.compile(
     r"(?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)|(?P<name>[A-Za-z][A-Za-z0-9]*)|(?P<op>\*\*|[-+*/^(),])|(?P<space>\s+)"
@@ -149,13 +153,18 @@ class FormulaError(ValueError):
 
     def __init__(self, message: str, position: int | None = None):
         super().__init__(message)
-        self.message = message
+        self.message = message if isinstance(message, Message) else Message(message.replace("{", "{{").replace("}", "}}"))
         self.position = position
 
-    def __str__(self) -> str:
+    @property
+    def sentence(self) -> Message:
+        """The message with the column it refers to, translatable (gradcore.messages)."""
         if self.position is None:
             return self.message
-        return f"{self.message} (at column {self.position + 1})"
+        return msg("{message} (at column {column})", message=self.message, column=self.position + 1)
+
+    def __str__(self) -> str:
+        return str(self.sentence)
 
 
 @dataclass(frozen=True)
@@ -193,8 +202,8 @@ def _check_alphabet(chars: list[tuple[str, int]], text: str) -> None:
         if c in _ALPHABET or c in "\t\n\r":
             continue
         advice = _CHAR_ADVICE.get(c, HELP)
-        typed = repr(c) if text[pos] == c else f"{text[pos]!r} (read as {c!r})"
-        raise FormulaError(f"The character {typed} is not allowed: {advice}.", pos)
+        typed = repr(c) if text[pos] == c else msg("{typed} (read as {read})", typed=repr(text[pos]), read=repr(c))
+        raise FormulaError(msg("The character {typed} is not allowed: {advice}.", typed=typed, advice=advice), pos)
 
 
 def _split_name(name: str) -> list[str] | None:
@@ -214,7 +223,7 @@ def _name_tokens(name: str, pos: int) -> list[_Token]:
         return [_Token("func", name, pos)]
     if keyword.iskeyword(name) or keyword.issoftkeyword(name):
         raise FormulaError(
-            f"'{name}' is a Python word, not math: a formula is an expression such as x^2 + y^2.", pos
+            msg("'{name}' is a Python word, not math: a formula is an expression such as x^2 + y^2.", name=name), pos
         )
     parts = _split_name(name)
     if parts is None:
@@ -226,14 +235,12 @@ def _name_tokens(name: str, pos: int) -> list[_Token]:
     return tokens
 
 
-def _unknown_name_message(name: str) -> str:
+def _unknown_name_message(name: str) -> Message:
     lower = name.lower()
     if lower in FUNCTIONS or lower in VARIABLES or lower in CONSTANTS:
-        return f"Unknown name '{name}': names are lower-case, write '{lower}'."
-    return (
-        f"Unknown name '{name}': the variables are x, y, z and x1 … x9, the constants pi and e, "
-        f"and the functions are {FUNCTION_LIST}."
-    )
+        return msg("Unknown name '{name}': names are lower-case, write '{lower}'.", name=name, lower=lower)
+    return msg("Unknown name '{name}': the variables are x, y, z and x1 … x9, the constants pi and e, "
+               "and the functions are {functions}.", name=name, functions=FUNCTION_LIST)
 
 
 def _tokenise(chars: list[tuple[str, int]]) -> list[_Token]:
@@ -268,15 +275,16 @@ def _implicit_products(tokens: list[_Token]) -> list[_Token]:
             starts_operand = tok.kind in ("num", "name", "func") or tok.text == "("
             if prev.kind == "num" and tok.kind == "num":
                 raise FormulaError(
-                    f"Two numbers in a row ({prev.text} {tok.text}): put an operator between them.", tok.pos
+                    msg("Two numbers in a row ({first} {second}): put an operator between them.", first=prev.text,
+                        second=tok.text), tok.pos
                 )
             if prev.kind == "func" and tok.text != "(":
-                raise FormulaError(f"Write {prev.text}(…) with parentheses, e.g. {prev.text}(x).", tok.pos)
+                raise FormulaError(msg("Write {name}(…) with parentheses, e.g. {name}(x).", name=prev.text), tok.pos)
             if ends_operand and starts_operand:
                 out.append(_Token("implicit", "*", tok.pos))
         out.append(tok)
     if out and out[-1].kind == "func":
-        raise FormulaError(f"Write {out[-1].text}(…) with parentheses, e.g. {out[-1].text}(x).", out[-1].pos)
+        raise FormulaError(msg("Write {name}(…) with parentheses, e.g. {name}(x).", name=out[-1].text), out[-1].pos)
     return out
 
 
@@ -286,7 +294,8 @@ def _check_brackets(tokens: list[_Token]) -> None:
         if tok.text == "(":
             stack.append(tok)
             if len(stack) > MAX_DEPTH:
-                raise FormulaError(f"Parentheses are nested more than {MAX_DEPTH} deep: simplify the formula.", tok.pos)
+                raise FormulaError(msg("Parentheses are nested more than {depth} deep: simplify the formula.", depth=MAX_DEPTH),
+                                   tok.pos)
         elif tok.text == ")":
             if not stack:
                 raise FormulaError("This ')' has no matching '('.", tok.pos)
@@ -325,10 +334,11 @@ class _Builder:
 
     def build(self, node: ast.AST, depth: int = 0) -> sp.Expr:
         if depth > MAX_DEPTH:
-            raise FormulaError(f"The formula is nested more than {MAX_DEPTH} levels deep: simplify it.", self.col(node))
+            raise FormulaError(msg("The formula is nested more than {depth} levels deep: simplify it.", depth=MAX_DEPTH),
+                               self.col(node))
         handler = getattr(self, "_" + type(node).__name__, None)
         if handler is None:
-            raise FormulaError(f"This is not allowed in a formula: {HELP}.", self.col(node))
+            raise FormulaError(NOT_ALLOWED, self.col(node))
         expr = handler(node, depth + 1)
         self.check_numbers(expr, node)
         if not expr.free_symbols:
@@ -359,7 +369,7 @@ class _Builder:
     def _Constant(self, node: ast.Constant, depth: int) -> sp.Expr:
         text = self.numbers.get(node.col_offset)
         if text is None or isinstance(node.value, bool) or not isinstance(node.value, int):
-            raise FormulaError(f"This is not allowed in a formula: {HELP}.", self.col(node))
+            raise FormulaError(NOT_ALLOWED, self.col(node))
         if len(text) > 24:
             raise FormulaError("This number has too many digits: use at most 24 characters.", self.col(node))
         exponent = text.lower().partition("e")[2]
@@ -383,7 +393,7 @@ class _Builder:
             return -operand
         if isinstance(node.op, ast.UAdd):
             return operand
-        raise FormulaError(f"This operator is not allowed: {HELP}.", self.col(node))
+        raise FormulaError(OPERATOR_NOT_ALLOWED, self.col(node))
 
     def _BinOp(self, node: ast.BinOp, depth: int) -> sp.Expr:
         left = self.build(node.left, depth)
@@ -401,7 +411,7 @@ class _Builder:
             return left / right
         if op is ast.Pow:
             return self.power(left, right, node)
-        raise FormulaError(f"This operator is not allowed: {HELP}.", self.col(node))
+        raise FormulaError(OPERATOR_NOT_ALLOWED, self.col(node))
 
     def power(self, base: sp.Expr, exponent: sp.Expr, node: ast.BinOp) -> sp.Expr:
         if exponent.free_symbols and not base.free_symbols:
@@ -410,13 +420,14 @@ class _Builder:
             self.variable_powers += 1
             if self.variable_powers > MAX_VARIABLE_POWERS:
                 raise FormulaError(
-                    f"At most {MAX_VARIABLE_POWERS} powers with a variable exponent (like x^x) are supported.",
+                    msg("At most {count} powers with a variable exponent (like x^x) are supported.",
+                        count=MAX_VARIABLE_POWERS),
                     self.col(node.right),
                 )
             return base**exponent
         exp_value = float(sp.N(exponent))
         if abs(exp_value) > MAX_EXPONENT:
-            raise FormulaError(f"This power is too large: keep exponents between -{MAX_EXPONENT} and {MAX_EXPONENT}.", self.col(node.right))
+            raise FormulaError(POWER_TOO_LARGE, self.col(node.right))
         if base.is_Rational and exponent.is_Integer:  # predict the digits before sympy computes them
             _check_exact_bits(abs(int(exponent)) * max(base.p.bit_length(), base.q.bit_length()), self.col(node))
         if not base.free_symbols and base.is_negative and not exponent.is_integer:
@@ -432,8 +443,7 @@ class _Builder:
             exponent = sp.Float(exponent, 17)  # x^(10000001/10000000), 3^(1/10^9): exact roots of that order never finish
         result = base**exponent
         if result.is_Pow and result.exp.is_number and abs(float(result.exp)) > MAX_EXPONENT:  # (x^99)^99 = x^9801
-            raise FormulaError(f"This power is too large: keep exponents between -{MAX_EXPONENT} and {MAX_EXPONENT}.",
-                               self.col(node))
+            raise FormulaError(POWER_TOO_LARGE, self.col(node))
         return result
 
     def _Tuple(self, node: ast.Tuple, depth: int) -> sp.Expr:
@@ -442,13 +452,16 @@ class _Builder:
     def _Call(self, node: ast.Call, depth: int) -> sp.Expr:
         name = node.func.id if isinstance(node.func, ast.Name) else None
         if name not in FUNCTIONS or node.keywords:
-            raise FormulaError(f"Only these functions are allowed: {FUNCTION_LIST}.", self.col(node))
+            raise FormulaError(msg("Only these functions are allowed: {functions}.", functions=FUNCTION_LIST),
+                               self.col(node))
         builder, least, most = FUNCTIONS[name]
         if not least <= len(node.args) <= most:
-            want = "one argument" if least == most == 1 else f"{least} to {most} arguments, e.g. {name}(x, 0)"
-            raise FormulaError(f"{name}() takes {want}, not {len(node.args)}.", self.col(node))
+            raise FormulaError(msg("{name}() takes one argument, not {count}.", name=name, count=len(node.args))
+                               if least == most == 1 else
+                               msg("{name}() takes {least} to {most} arguments, e.g. {name}(x, 0), not {count}.",
+                                   name=name, least=least, most=most, count=len(node.args)), self.col(node))
         if any(isinstance(a, ast.Starred) for a in node.args):
-            raise FormulaError(f"This is not allowed in a formula: {HELP}.", self.col(node))
+            raise FormulaError(NOT_ALLOWED, self.col(node))
         args = [self.build(a, depth) for a in node.args]
         return builder(*args)
 
@@ -456,8 +469,8 @@ class _Builder:
 def _check_exact_bits(bits: int, col: int | None) -> None:
     """An exact fraction whose numerator and denominator have `bits` bits fits MAX_EXACT_BITS (sympy stays instant)."""
     if bits > MAX_EXACT_BITS:
-        raise FormulaError(f"This number has too many exact digits (more than {int(MAX_EXACT_BITS * 0.30103)}): "
-                           "use a smaller power or fewer decimals.", col)
+        raise FormulaError(msg("This number has too many exact digits (more than {digits}): use a smaller power or "
+                               "fewer decimals.", digits=int(MAX_EXACT_BITS * 0.30103)), col)
 
 
 def _check_constant_base(base: sp.Expr, col: int | None) -> None:
@@ -475,9 +488,9 @@ def _syntax_error(err: SyntaxError, cols: list[int], tokens: list[_Token]) -> Fo
     pos = cols[min(offset, len(cols) - 1)] if cols else None
     last = tokens[-1]
     if last.kind == "op" and last.text not in ")":
-        return FormulaError(f"The formula ends with '{last.text}': add what comes after it.", last.pos)
+        return FormulaError(msg("The formula ends with '{op}': add what comes after it.", op=last.text), last.pos)
     if tokens[0].text in "*/^),":
-        return FormulaError(f"The formula cannot start with '{tokens[0].text}'.", tokens[0].pos)
+        return FormulaError(msg("The formula cannot start with '{op}'.", op=tokens[0].text), tokens[0].pos)
     if any(t.text == "," for t in tokens) and not any(t.kind == "func" for t in tokens):
         return FormulaError("Commas only separate the arguments of max(…) and min(…).", pos)
     return FormulaError("Something is missing or misplaced here: check the operators and parentheses.", pos)
@@ -502,7 +515,7 @@ def build_expr(text: str) -> sp.Expr:
     if not isinstance(text, str):
         raise FormulaError("The formula must be text.")
     if len(text) > MAX_LENGTH:
-        raise FormulaError(f"The formula is too long: use at most {MAX_LENGTH} characters.", MAX_LENGTH)
+        raise FormulaError(msg("The formula is too long: use at most {limit} characters.", limit=MAX_LENGTH), MAX_LENGTH)
     chars = _normalise(text)
     _check_alphabet(chars, text)
     tokens = _implicit_products(_tokenise(chars))
@@ -518,8 +531,11 @@ def build_expr(text: str) -> sp.Expr:
         raise FormulaError("The formula is nested too deeply: simplify it.") from None
     if isinstance(tree.body, ast.Tuple):
         comma = _top_level_comma(tokens)
-        typed = repr(text[comma.pos]) + (" (a full-width comma)" if text[comma.pos] != "," else "")
-        raise FormulaError(f"Commas only separate the arguments of max(…) and min(…): remove this {typed}.", comma.pos)
+        typed = repr(text[comma.pos])
+        raise FormulaError(msg("Commas only separate the arguments of max(…) and min(…): remove this {typed}.", typed=typed)
+                           if text[comma.pos] == "," else
+                           msg("Commas only separate the arguments of max(…) and min(…): remove this {typed} (a "
+                               "full-width comma).", typed=typed), comma.pos)
     if _count_nodes(tree) > MAX_NODES:
         raise FormulaError("The formula is too large: split it or simplify it.")
     try:
@@ -527,12 +543,13 @@ def build_expr(text: str) -> sp.Expr:
     except FormulaError:
         raise
     except (ArithmeticError, ValueError, TypeError, RecursionError, MemoryError) as err:  # sympy's own limits
-        raise FormulaError(f"This formula cannot be worked out exactly ({type(err).__name__}): simplify it, "
-                           "e.g. fewer digits or smaller powers.") from None
+        raise FormulaError(msg("This formula cannot be worked out exactly ({error}): simplify it, e.g. fewer digits or "
+                               "smaller powers.", error=type(err).__name__)) from None
     if expr.has(sp.zoo, sp.oo, sp.nan, sp.I):
         raise FormulaError("The formula is not a real-valued function: remove divisions by zero and complex values.")
     if not expr.free_symbols:
-        raise FormulaError(f"The formula does not depend on any variable (it equals {expr}): use x, y, z or x1 … x9.")
+        raise FormulaError(msg("The formula does not depend on any variable (it equals {value}): use x, y, z or "
+                               "x1 … x9.", value=str(expr)))
     return expr
 
 
@@ -547,8 +564,8 @@ def _division_notes(tokens: list[_Token]) -> list[str]:
         divisor, implicit, after = tokens[i + 1:i + 4]
         if tok.text == "/" and divisor.kind in ("num", "name") and implicit.kind == "implicit":
             b, c = divisor.text, _operand_text(after)
-            notes.append(f"/{b}{c} is read as (…/{b})·{c}: the / divides only by {b}. "
-                         f"Type /({b}{c}) to divide by the product.")
+            notes.append(msg("/{b}{c} is read as (…/{b})·{c}: the / divides only by {b}. Type /({b}{c}) to divide by "
+                             "the product.", b=b, c=c))
     return notes
 
 
@@ -559,8 +576,9 @@ def reading_notes(text: str) -> tuple[str, ...]:
     names = {t.text for t in tokens if t.kind == "name"}
     indexed = sorted(names & set(VARIABLES[3:]))
     if indexed and names & {"x", "y", "z"}:
-        subscripts = ", ".join(f"{v} is the variable {v[0]}{chr(0x2080 + int(v[1:]))}" for v in indexed)
-        notes.append(f"{subscripts}, not a product with a number: type 2x or x*2 for that.")
+        subscripts = Joined((msg("{name} is the variable {indexed}", name=v, indexed=f"{v[0]}{chr(0x2080 + int(v[1:]))}")
+                             for v in indexed), sep=", ")
+        notes.append(msg("{names}, not a product with a number: type 2x or x*2 for that.", names=subscripts))
     return tuple(notes)
 
 

@@ -17,6 +17,7 @@ import sympy as sp
 
 from gradcore.backends import ConstantOutOfRange, generate_source
 from gradcore.formula import VARIABLES, FormulaError, build_expr, reading_notes
+from gradcore.messages import msg
 
 MAX_GRADIENT_OPS = 20_000      # nodes of all first partials, counted as trees (shared parts counted each time)
 MAX_SECOND_OPS = 200_000       # nodes of all n² second partials
@@ -84,8 +85,12 @@ def _check_size(exprs, limit: int, what: str) -> None:
     memo: dict = {}
     size = sum(tree_size(e, memo) for e in exprs)
     if size > limit:
-        raise FormulaError(f"The {what} of this formula are too large to work with exactly ({size:,} operations, the "
-                           f"limit is {limit:,}): nest fewer functions or use a smaller power.")
+        raise FormulaError(msg("The derivatives of this formula are too large to work with exactly ({size:,} operations, "
+                               "the limit is {limit:,}): nest fewer functions or use a smaller power.", size=size,
+                               limit=limit) if what == "derivatives" else
+                           msg("The second derivatives of this formula are too large to work with exactly ({size:,} "
+                               "operations, the limit is {limit:,}): nest fewer functions or use a smaller power.",
+                               size=size, limit=limit))
 
 
 class _Timeout(Exception):
@@ -190,7 +195,8 @@ def analyse(text: str) -> Analysis:
         sources = {tuple(group): generate_source(group, symbols)
                    for group in ([expr], list(gradient), [expr, *gradient], flat_second)}
     except ConstantOutOfRange as err:
-        raise FormulaError(f"{err}: keep the constants of f and its derivatives within float64.") from None
+        raise FormulaError(msg("{reason}: keep the constants of f and its derivatives within float64.",
+                               reason=err.args[0])) from None
     deadline = _Deadline(LATEX_SECONDS)
     try:
         tex = [deadline.call(_latex, e, default=TOO_LONG) for e in [expr, *gradient, *flat_second]]
@@ -216,7 +222,8 @@ def symbolic_work(text: str) -> Analysis:
     except FormulaError:
         raise
     except BudgetExceeded as err:
-        raise OverBudget(f"Working out this formula's derivatives exactly was stopped ({err}): "
-                         "nest fewer functions or use smaller powers.") from None
+        raise OverBudget(msg("Working out this formula's derivatives exactly was stopped ({reason}): nest fewer functions "
+                             "or use smaller powers.", reason=err.args[0])) from None
     except Exception as err:
-        raise FormulaError(f"This formula cannot be worked out exactly ({type(err).__name__}): simplify it.") from None
+        raise FormulaError(msg("This formula cannot be worked out exactly ({error}): simplify it.",
+                               error=type(err).__name__)) from None

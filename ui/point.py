@@ -7,6 +7,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from gradcore import Formula
+from ui.i18n import _
 from ui.sidebar import RANGE_LIMIT
 from ui.state import keep
 from ui.url import Param, choice, number, number_text
@@ -123,7 +124,7 @@ def point_inputs(formula: Formula, domain) -> np.ndarray:
         with slider_col:
             coords.append(keep(key, st.slider(label, float(lo), float(hi), key=key, step=0.01)))
         with number_col:
-            st.number_input(f"{label} exactly", float(lo), float(hi), step=0.01, format="%.4f", key=n_key,
+            st.number_input(_("{label} exactly", label=label), float(lo), float(hi), step=0.01, format="%.4f", key=n_key,
                             on_change=_from_number, args=(domain, i, name, n_key), label_visibility="collapsed")
     return np.array(coords, dtype=np.float64)
 

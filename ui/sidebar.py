@@ -14,6 +14,7 @@ from gradcore.codegen import one_line
 from gradcore.formula import MAX_LENGTH
 from gradcore.presets import DEFAULT, PRESETS, Preset, find_preset
 from gradcore.symbolic import OverBudget
+from ui.i18n import _, in_language, language_control, tr, translated
 from ui.memory import keep_memory_low
 from ui.present import presenter_view
 from ui.state import keep, restore_after_page_switch
@@ -53,9 +54,9 @@ def page_links() -> None:
     pages = sorted(PAGES_DIR.glob("[!._]*.py"), key=_page_order)
     if not pages:  # Streamlit runs a single page app then, and page links have nowhere to go
         return
-    st.page_link("app.py", label="Home: f and its gradient")
+    st.page_link("app.py", label=_("Home: f and its gradient"))
     for path in pages:
-        st.page_link(f"pages/{path.name}", label=page_label(path))
+        st.page_link(f"pages/{path.name}", label=translated(page_label(path)))
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,7 @@ def _last_good() -> Formula:
 
 def show_error(text: str, err: FormulaError) -> None:
     """The error sentence, and the text with a caret under the column it refers to."""
-    st.error(f"**This formula cannot be used:** {err}", icon="✏️")
+    st.error(_("**This formula cannot be used:** {error}", error=tr(err.sentence)), icon="✏️")
     if err.position is not None and text:
         caret = " " * min(err.position, len(text)) + "^"
         st.code(f"{text}\n{caret}", language=None)
@@ -148,27 +149,28 @@ def formula_sidebar() -> Selection:
     preset = find_preset(str(text))
     st.session_state[KEY_PRESET] = preset.name if preset else None
     with st.sidebar:
+        language_control()
         page_links()
         st.divider()
-        st.selectbox("Preset", list(PRESETS), key=KEY_PRESET, on_change=_apply_preset, index=None,
-                     placeholder="Your own formula (choose a preset…)")
+        st.selectbox(_("Preset"), list(PRESETS), key=KEY_PRESET, on_change=_apply_preset, index=None, format_func=in_language(),
+                     placeholder=_("Your own formula (choose a preset…)"))
         # Not bind="query-params": a bound widget reads an empty URL on the first run after a page switch.
         text = st.text_input("f(x, y, …) =", key=KEY_FORMULA, max_chars=MAX_LENGTH, persist_state="session",
-                             help="Type any formula in x, y, z or x1 … x9, e.g. x^2 + 3xy, sin(x)cos(y), relu(x-1). "
-                                  "Press Enter to apply.")
+                             help=_("Type any formula in x, y, z or x1 … x9, e.g. x^2 + 3xy, sin(x)cos(y), relu(x-1). "
+                                    "Press Enter to apply."))
         keep(KEY_FORMULA, text)
         formula, error = _try_parse(text or "")
         if error is None:
             st.session_state[_LAST_GOOD] = text
             for note in formula.notes:
-                st.caption(f"Read as: {note}")
+                st.caption(_("Read as: {note}", note=tr(note)))
         else:
             show_error(text or "", error)
             formula = _last_good()
-            st.caption(f"Still showing the last formula that worked: `{formula.text}`")
-        keep(KEY_XRANGE, st.slider("x range", -RANGE_LIMIT, RANGE_LIMIT, key=KEY_XRANGE, step=0.5))
+            st.caption(_("Still showing the last formula that worked: `{formula}`", formula=formula.text))
+        keep(KEY_XRANGE, st.slider(_("x range"), -RANGE_LIMIT, RANGE_LIMIT, key=KEY_XRANGE, step=0.5))
         if formula.n >= 2:
-            keep(KEY_YRANGE, st.slider("y range", -RANGE_LIMIT, RANGE_LIMIT, key=KEY_YRANGE, step=0.5))
+            keep(KEY_YRANGE, st.slider(_("y range"), -RANGE_LIMIT, RANGE_LIMIT, key=KEY_YRANGE, step=0.5))
     write(SIDEBAR_PARAMS)
     return Selection(formula, _domain(), find_preset(formula.text), error)
 

@@ -9,9 +9,10 @@ import sympy as sp
 
 from gradcore import Formula
 from gradcore.check import GradientCheck, undefined_reason
+from ui.i18n import N_, _, tr, translated
 
-VERDICT_LABELS = {"agree": "✓ agree", "kink": "⚠ kink", "undefined": "– undefined", "unsettled": "≈ unsettled",
-                  "MISMATCH": "✗ MISMATCH"}
+VERDICT_LABELS = {"agree": N_("✓ agree"), "kink": N_("⚠ kink"), "undefined": N_("– undefined"),
+                  "unsettled": N_("≈ unsettled"), "MISMATCH": N_("✗ MISMATCH")}
 
 
 def function_signature(formula: Formula) -> str:
@@ -41,31 +42,38 @@ def _num(v: float) -> str:
 def check_table(check: GradientCheck) -> pd.DataFrame:
     """The gradient check as a table of strings (full precision, errors in scientific notation)."""
     return pd.DataFrame({
-        "variable": [f"∂f/∂{r.variable}" for r in check.rows],
+        _("variable"): [f"∂f/∂{r.variable}" for r in check.rows],
         "sympy": [_num(r.symbolic) for r in check.rows],
         "autograd": [_num(r.autograd) for r in check.rows],
-        "finite difference": [_num(r.finite_difference) for r in check.rows],
-        "abs error": [f"{r.abs_error:.1e}" for r in check.rows],
-        "rel error": [f"{r.rel_error:.1e}" for r in check.rows],
-        "FD error": [f"{r.fd_error:.1e}" for r in check.rows],
-        "FD step": [f"{r.fd_step:.1e}" + ("" if r.fd_kind == "central" else f" ({r.fd_kind})") for r in check.rows],
-        "verdict": [VERDICT_LABELS[r.verdict] for r in check.rows],
+        _("finite difference"): [_num(r.finite_difference) for r in check.rows],
+        _("abs error"): [f"{r.abs_error:.1e}" for r in check.rows],
+        _("rel error"): [f"{r.rel_error:.1e}" for r in check.rows],
+        _("FD error"): [f"{r.fd_error:.1e}" for r in check.rows],
+        _("FD step"): [_fd_step(r.fd_step, r.fd_kind) for r in check.rows],
+        _("verdict"): [translated(VERDICT_LABELS[r.verdict]) for r in check.rows],
     })
+
+
+def _fd_step(step: float, kind: str) -> str:
+    """The finite-difference step, and its side where it is one-sided."""
+    if kind == "central":
+        return f"{step:.1e}"
+    return _("{step:.1e} (forward)", step=step) if kind == "forward" else _("{step:.1e} (backward)", step=step)
 
 
 def show_check(check: GradientCheck) -> None:
     """The check table and its one-paragraph explanation."""
     st.dataframe(check_table(check), hide_index=True, width="stretch")
     if check.kinks or not check.ok or any(r.verdict != "agree" for r in check.rows):
-        st.warning(check.explanation)
+        st.warning(tr(check.explanation))
     else:
-        st.success(check.explanation)
+        st.success(tr(check.explanation))
 
 
 def num(v: float, digits: int = 6) -> str:
     """A number for the page: 6 significant digits, '∞', or 'undefined' for NaN."""
     if np.isnan(v):
-        return "undefined"
+        return _("undefined")
     return f"{v:.{digits}g}" if np.isfinite(v) else ("∞" if v > 0 else "−∞")
 
 
@@ -77,10 +85,11 @@ def short(v: float) -> str:
 def tex(v: float, digits: int = 6) -> str:
     """num() for LaTeX."""
     if np.isnan(v):
-        return r"\text{undefined}"
+        return r"\text{" + _("undefined") + "}"
     return num(v, digits).replace("∞", r"\infty").replace("−", "-")
 
 
 def show_undefined(formula: Formula, point) -> None:
     """The error box where f(P) has no value: why (overflow, division by zero, not a real number), plots have gaps."""
-    st.error(undefined_reason(formula, point) + " The plots leave gaps where f is undefined.", icon=":material/block:")
+    st.error(_("{reason} The plots leave gaps where f is undefined.", reason=tr(undefined_reason(formula, point))),
+             icon=":material/block:")
