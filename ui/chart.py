@@ -31,6 +31,7 @@ from streamlit.components import v1 as components_v1
 
 from ui.cache import MB, named_cache
 from ui.export import remember
+from ui.i18n import language
 
 PLOTLY_DIR = Path(plotly.__file__).parent / "package_data"       # plotly.min.js of the plotly that builds the figures
 ASSETS_DIR = Path(__file__).parent / "chart_assets"
@@ -94,6 +95,7 @@ def prepared_figure(fig: go.Figure | Callable[[], go.Figure], key: str, memo: tu
     """split_figure of the figure's JSON; with a memo, built once per (key, memo) for all sessions."""
     if memo is None:
         return split_figure(json.loads(_built(fig).to_json()))
+    memo = (memo, language())     # a figure's labels follow the session's language: never share them across languages
     found, prepared = _FIGURES.get((key, memo))
     if not found:
         prepared = split_figure(json.loads(_built(fig).to_json()))
