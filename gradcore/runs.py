@@ -7,6 +7,7 @@ optimizer's state after t updates, so the step x_t → x_{t+1} used g_t = ∇f(x
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -213,8 +214,12 @@ ADAPTIVE = {
 }
 
 
-def step_view(traj: Trajectory, t: int) -> StepView:
-    """Step t of a run recorded at every step (record_every=1): x_t, g_t, the step taken and the state it used."""
+def step_view(traj: Trajectory, t: int, lr: float | None = None) -> StepView:
+    """Step t of a run recorded at every step (record_every=1): x_t, g_t, the step taken and the state it used.
+
+    lr: the learning rate of that step when a schedule changed it (gradcore.schedules.lr_sequence); the run's lr if None."""
+    if lr is not None and lr != traj.lr:
+        traj = dataclasses.replace(traj, lr=lr)
     r = row_at(traj.steps, t)
     has_next = r + 1 < len(traj.steps) and traj.steps[r + 1] == traj.steps[r] + 1
     x, g = traj.points[r], traj.grads[r]

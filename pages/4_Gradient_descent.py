@@ -57,7 +57,7 @@ from gradcore.runs import (
     step_window,
     trajectory_csv,
 )
-from gradcore.schedules import Schedule, scheduled_script
+from gradcore.schedules import Schedule, lr_sequence, scheduled_script
 from gradcore.typed import DTYPES
 from ui.cache import DESCENT_RUNS_BYTES, bytes_cache
 from ui.chart import chart, clicked_points
@@ -386,9 +386,11 @@ def summary_table(runs: list[tuple[str, Trajectory]], minima) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def show_step(f, run: Trajectory, axes, domain, memo: tuple | None = None) -> None:
-    """The scrubbed step up close: the arrows, and the numbers per coordinate (memo: what the figure depends on)."""
-    view = step_view(run, st.session_state["scrub"])
+def show_step(f, run: Trajectory, axes, domain, memo: tuple | None = None, lr_t: float | None = None) -> None:
+    """The scrubbed step up close: the arrows, and the numbers per coordinate (memo: what the figure depends on).
+
+    lr_t: the step's learning rate under a schedule."""
+    view = step_view(run, st.session_state["scrub"], lr_t)
     left, right = st.columns([5, 6], gap="medium")
     chart(lambda: step_up_close_figure(f, view, axes, domain), key="fig_step", where=left, memo=memo)
     with right:
@@ -550,7 +552,8 @@ if len(run.steps):
     st.subheader("One step up close")
     st.slider("Step t", 0, max(last, 1), key="scrub", disabled=last == 0,
               help="The step xₜ → xₜ₊₁ of the first run: the gradient, the step actually taken, and the momentum.")
-    show_step(f, run, axes, sel.domain, memo=(run_memo, axes, t))
+    show_step(f, run, axes, sel.domain, memo=(run_memo, axes, t),
+              lr_t=None if schedule is None else lr_sequence(schedule, lr, t + 1)[t])
 
 every = log_every(steps)
 rule, log = st.columns([1, 1], gap="large")

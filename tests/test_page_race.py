@@ -135,3 +135,18 @@ def test_adaptive_optimizers_draw_their_per_coordinate_step_sizes(optimizer, box
         g = table.iloc[1][["x", "y"]].to_numpy(dtype=float)
         widths = (np.ptp(array(box["x"])), np.ptp(array(box["y"])))
         assert np.allclose(widths, rates * np.linalg.norm(g), rtol=1e-3)
+
+
+def test_the_step_up_close_shows_the_scheduled_lr_of_that_step():
+    """Under StepLR the table's −γ·gₜ and Adam's γ/(√v̂ₜ+ε) use the step's own lr, as torch's group lr at that step."""
+    at = page_with(optimizer="SGD")
+    at.selectbox(key="sched").set_value("StepLR").run()
+    at.number_input(key="sched_step").set_value(10).run()
+    at.number_input(key="sched_gamma").set_value(0.5).run()
+    at.slider(key="scrub").set_value(25).run()
+    expected, lrs = torch_points("SGD", 0.01, scheduler=lambda o: torch.optim.lr_scheduler.StepLR(o, 10, gamma=0.5))
+    table = at.dataframe[0].value.set_index("quantity")
+    assert lrs[25] == 0.0025
+    np.testing.assert_allclose(table.loc["Δx (the step taken)"], expected[26] - expected[25], rtol=1e-9)
+    np.testing.assert_allclose(table.loc["−γ·gₜ (plain GD step)"], expected[26] - expected[25], rtol=1e-9)
+    np.testing.assert_allclose(table.loc["Δx / (−g): step size"], [0.0025, 0.0025], rtol=1e-9)

@@ -122,3 +122,22 @@ def test_the_pytorch_script_with_its_scheduler_prints_the_scheduled_run():
     xs = [[float(v) for v in m.split(",")] for m in re.findall(r"x = \[([^\]]*)\]", printed.getvalue())]
     traj = descend(f, "SGD", (-4.0, 0.0), 1e-3, 40, schedule=schedule, momentum=0.9)
     assert xs == traj.points[::10].tolist()
+
+
+@pytest.mark.parametrize("optimizer", ["SGD", "Adam", "RMSprop", "Adagrad"])
+def test_the_step_up_close_uses_the_scheduled_lr_of_that_step(optimizer):
+    """Under a schedule, −γ·gₜ and the per-coordinate step size use γₜ (torch's group lr at that step), not the start lr."""
+    from gradcore.runs import step_view
+    schedule = Schedule("StepLR", step_size=5, gamma=0.5)
+    run = descend(parse("(x^2+y-11)^2+(x+y^2-7)^2"), optimizer, (-4.0, 0.0), 0.01, 30, schedule=schedule)
+    lrs = lr_sequence(schedule, 0.01, 30)
+    for t in (0, 4, 5, 17):
+        view = step_view(run, t, lr=lrs[t])
+        assert np.array_equal(view.sgd_step, -lrs[t] * view.grad + 0.0)
+        if optimizer == "SGD":      # plain SGD's step is exactly −γₜ gₜ (torch: p.add_(g, alpha=-lr))
+            assert np.allclose(view.step, -lrs[t] * view.grad, rtol=1e-12, atol=0)
+        elif optimizer == "Adam":   # Δx = −(γₜ/(√v̂+ε))·m̂, m̂ = m/(1 − β₁^k) at update k = t + 1
+            m_hat = view.momentum / (1 - 0.9 ** (t + 1))
+            assert np.allclose(view.adaptive_rate * -m_hat, view.step, rtol=1e-9, atol=1e-15)
+        else:                        # RMSprop, Adagrad: the adaptive step size times −g is the step taken
+            assert np.allclose(view.adaptive_rate * -view.grad, view.step, rtol=1e-9, atol=1e-15)
