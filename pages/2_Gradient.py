@@ -31,6 +31,7 @@ from ui.gradient_rows import show_counterexample, show_derivative_table
 from ui.outline import show_section_label
 from ui.point import axis_range, plane_params, point_inputs, point_params, set_point
 from ui.sidebar import formula_sidebar, url_view
+from ui.url import Param, flag, flag_text
 from ui.views import num, short, show_undefined, tex
 
 st.set_page_config(page_title="Gradient · Gradient Lab", page_icon="∇", layout="wide")
@@ -75,7 +76,7 @@ def sides_text(side) -> str:
 sel = formula_sidebar()
 f = sel.formula
 names = f.variables
-url_view(point_params(f), plane_params(f))
+url_view(point_params(f), plane_params(f), [Param("gr_cx", "gr_cx", flag, False, flag_text)])
 
 show_section_label(__file__)
 st.header("Gradient and partial derivatives")

@@ -66,7 +66,9 @@ from ui.outline import show_section_label
 from ui.point import axis_range, plane_params
 from ui.race import (
     minima_values,
+    race_params,
     racer_controls,
+    racer_key,
     reference_controls,
     reference_runs,
     run_color,
@@ -170,18 +172,19 @@ def start_from_click(variables: tuple[str, ...], axes: tuple[int, ...], domain) 
 
 # ---------------------------------------------------------------- the view in the URL
 
-def hyper_params() -> list[Param]:
-    """Every optimizer's hyperparameters in the URL (h_adam_eps, h_adam_betas_0, …), bounded by their widgets' ranges."""
+def hyper_params(key=hyper_key) -> list[Param]:
+    """Every optimizer's hyperparameters in the URL (h_adam_eps, h_adam_betas_0, …; a racer's with key=racer_key),
+    bounded by their widgets' ranges."""
     params = []
     for name in NAMES:
         for hp in get_optimizer(name).hypers:
             if hp.type is bool:
-                params.append(Param(hyper_key(name, hp.name), hyper_key(name, hp.name), flag, hp.default, flag_text))
+                params.append(Param(key(name, hp.name), key(name, hp.name), flag, hp.default, flag_text))
             elif hp.type is tuple:
-                params += [Param(hyper_key(name, hp.name, i), hyper_key(name, hp.name, i), number(*hp.ui_range[i]),
+                params += [Param(key(name, hp.name, i), key(name, hp.name, i), number(*hp.ui_range[i]),
                                  float(hp.default[i]), number_text) for i in range(2)]
             else:
-                params.append(Param(hyper_key(name, hp.name), hyper_key(name, hp.name), number(*hp.ui_range),
+                params.append(Param(key(name, hp.name), key(name, hp.name), number(*hp.ui_range),
                                     float(hp.default), number_text))
     return params
 
@@ -195,7 +198,8 @@ def url_params(f) -> list[Param]:
             *[Param(start_key(v), start_key(v), number(-RANGE_LIMIT, RANGE_LIMIT), DEFAULT_START.get(v, 0.0), number_text)
               for v in f.variables],
             *hyper_params(), Param("cmp", "cmp", subset(NAMES, 3), [], list_text), *plane_params(f),
-            Param("scrub", "scrub", integer(0, MAX_STEPS), 0)]
+            Param("scrub", "scrub", integer(0, MAX_STEPS), 0), *race_params(list(NAMES), DEFAULT_STEPS),
+            *hyper_params(racer_key)]
 
 
 # ---------------------------------------------------------------- controls

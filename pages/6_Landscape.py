@@ -34,7 +34,7 @@ from gradcore.optimizers import NAMES, latex_number
 from gradcore.presets import PRESETS
 from ui.chart import chart
 from ui.interrupt import bounded, request_deadline, stop_if_replaced
-from ui.landscape_rows import momentum_phase_diagram, saddle_in_words
+from ui.landscape_rows import KAPPAS, momentum_phase_diagram, saddle_in_words
 from ui.outline import show_section_label
 from ui.point import point_params, point_sliders
 from ui.sidebar import formula_sidebar, load_formula, url_view
@@ -66,7 +66,8 @@ URL_PARAMS = [
     Param("lm_lr", "lm_lr", level(DEMO_LRS), ls.MOMENTUM_DEMO.lr, number_text),
     Param("lm_mu", "lm_mu", number(0.0, 0.99), ls.MOMENTUM_DEMO.momentum, number_text),
     Param("sd_fn", "sd_fn", choice(list(ls.SADDLE_DEMOS)), next(iter(ls.SADDLE_DEMOS))),
-    Param("sd_lr", "sd_lr", level(SADDLE_LRS), 0.1, number_text), Param("sd_eps", "sd_eps", level(SADDLE_EPS), 1e-6, number_text)]
+    Param("sd_lr", "sd_lr", level(SADDLE_LRS), 0.1, number_text), Param("sd_eps", "sd_eps", level(SADDLE_EPS), 1e-6, number_text),
+    Param("pd_kappa", "pd_kappa", level(KAPPAS), 10.0, number_text)]
 
 
 # ---------------------------------------------------------------- cached calculations (keyed on plain values)

@@ -91,14 +91,17 @@ def test_autograd_step_accumulation_and_tab_from_the_link():
     assert calls["after call"].tolist() == [1, 2, 3]
 
 
-def torch_sgd(x0, lr: float, steps: int):
-    """The plain torch.optim.SGD loop on Himmelblau, float64: where it ends."""
+def torch_sgd(x0, lr: float, steps: int, scheduler=None):
+    """The plain torch.optim.SGD loop on Himmelblau, float64 (with scheduler(opt) stepped after each step): where it ends."""
     p = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
     opt = torch.optim.SGD([p], lr=lr)
+    sched = scheduler(opt) if scheduler else None
     for _ in range(steps):
         opt.zero_grad()
         ((p[0] ** 2 + p[1] - 11) ** 2 + (p[0] + p[1] ** 2 - 7) ** 2).backward()
         opt.step()
+        if sched:
+            sched.step()
     return p.detach().tolist()
 
 
@@ -114,6 +117,24 @@ def test_descent_optimizer_lr_steps_and_start_from_the_link():
     linked, _ = same_view("pages/4_Gradient_descent.py", query, by_hand)
     end = torch_sgd([1.0, -1.0], 0.005, 200)
     assert metric(linked, "final point") == "(" + ", ".join(f"{v:.4f}" for v in end) + ")"
+
+
+def test_descent_schedule_and_racer_settings_from_the_link():
+    query = {"opt": "SGD", "lr": "0.005", "steps": "200", "sched": "StepLR", "sched_step": "20", "sched_gamma": "0.3"}
+
+    def by_hand(at):
+        at.selectbox(key="opt").set_value("SGD").run()
+        at.number_input(key="lr").set_value(0.005)
+        at.number_input(key="steps").set_value(200).run()
+        at.selectbox(key="sched").set_value("StepLR").run()
+        at.number_input(key="sched_step").set_value(20)
+        at.number_input(key="sched_gamma").set_value(0.3).run()
+    linked, _ = same_view("pages/4_Gradient_descent.py", query, by_hand)
+    end = torch_sgd([-4.0, 0.0], 0.005, 200, lambda o: torch.optim.lr_scheduler.StepLR(o, 20, gamma=0.3))
+    assert metric(linked, "final point") == "(" + ", ".join(f"{v:.4f}" for v in end) + ")"
+    bad = open_page("pages/4_Gradient_descent.py", sched="Bogus", sched_gamma="7", opt="SGD")
+    assert "**sched** = `Bogus` cannot be used" in notes(bad) and "**sched_gamma** = `7` cannot be used" in notes(bad)
+    assert (bad.session_state["sched"], bad.session_state["opt"]) == ("constant", "SGD")     # the rest is kept
 
 
 def test_minibatch_training_settings_from_the_link():
@@ -140,6 +161,16 @@ def test_landscape_levers_from_the_link():
         at.run()
     linked, _ = same_view("pages/6_Landscape.py", query, by_hand)
     assert linked.session_state["ls_tab"] == "② Learning rate"
+
+
+def test_teaching_rows_settings_from_the_link():
+    """Momentum's phase diagram (κ) and the f_xy ≠ f_yx counterexample are part of their pages' view."""
+    linked = open_page("pages/6_Landscape.py", pd_kappa="50", ls_tab="③ Momentum")
+    assert not notes(linked) and linked.session_state["pd_kappa"] == 50.0
+    assert linked.query_params["pd_kappa"] == "50"
+    shown = open_page("pages/2_Gradient.py", gr_cx="1")
+    assert not notes(shown) and shown.toggle(key="gr_cx").value is True
+    assert shown.query_params["gr_cx"] == "1"
 
 
 def test_every_hostile_value_falls_back_alone_with_its_sentence():

@@ -27,6 +27,7 @@ from gradcore.schedules import Schedule, lr_sequence
 from gradcore.second_order import LBFGS_LR, lbfgs, newton
 from ui.chart import chart
 from ui.sidebar import load_formula
+from ui.url import Param, choice, flag, flag_text, integer, level, number, number_text
 
 KEEP = "session"
 CONSTANT = "constant"
@@ -38,6 +39,28 @@ def run_color(i: int) -> str:
     """The colour of the i-th run: the page's four, then the references'."""
     colors = RUN_COLORS + REFERENCE_COLORS
     return colors[i % len(colors)]
+
+
+# ---------------------------------------------------------------- the view in the URL
+
+def racer_key(name: str, hp: str, i: int | None = None) -> str:
+    """The session key of a racer's hyperparameter: r_<optimizer>_<name>[_0|_1]."""
+    return f"r_{name.lower()}_{hp}" + ("" if i is None else f"_{i}")
+
+
+def race_params(names: list[str], steps: int) -> list[Param]:
+    """The schedule, the references, the leaderboard's tolerance and each racer's lr in the URL (steps: the default)."""
+    return [Param("sched", "sched", choice((CONSTANT, *SCHEDULES)), CONSTANT),
+            Param("sched_step", "sched_step", integer(1, 10**6), max(1, steps // 5)),
+            Param("sched_gamma", "sched_gamma", number(1e-6, 1.0), 0.5, number_text),
+            Param("sched_gexp", "sched_gexp", number(1e-6, 1.0), 0.995, number_text),
+            Param("sched_tmax", "sched_tmax", integer(1, 10**6), steps),
+            Param("sched_eta", "sched_eta", number(0.0, 10.0), 0.0, number_text),
+            Param("r_newton", "r_newton", flag, False, flag_text), Param("r_lbfgs", "r_lbfgs", flag, False, flag_text),
+            Param("r_lbfgs_lr", "r_lbfgs_lr", number(1e-6, 10.0), LBFGS_LR, number_text),
+            Param("r_tol", "r_tol", level(TOLERANCES), 1e-6, number_text),
+            *[Param(f"r_lr_{n.lower()}", f"r_lr_{n.lower()}", number(0.0, 1e3), get_optimizer(n).lr, number_text)
+              for n in names]]
 
 
 # ---------------------------------------------------------------- the schedule
@@ -97,7 +120,7 @@ def _hyper_inputs(spec: OptimizerSpec, cols) -> dict:
     """The spec's hyperparameters as plain inputs in the racer's row (keys r_<optimizer>_<name>)."""
     values, i = {}, 1
     for hp in spec.hypers:
-        key = f"r_{spec.name.lower()}_{hp.name}"
+        key = racer_key(spec.name, hp.name)
         if hp.type is bool:
             st.session_state.setdefault(key, bool(hp.default))
             values[hp.name] = cols[i % 3].checkbox(hp.name, key=key, persist_state=KEEP)
