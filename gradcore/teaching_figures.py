@@ -147,12 +147,13 @@ def rate_map_figure(rm: RateMap, chosen: tuple[float, float] | None, title: str 
 
 def momentum_run_figure(grid: Grid, points: np.ndarray, title: str = "") -> go.Figure:
     """The run of the chosen (lr, μ) over the contour map of the page's function."""
-    p = np.asarray(points, dtype=np.float64)
-    data = [_contour_trace(grid, opacity=0.6, showscale=False),
-            {"type": "scatter", "x": p[:, 0], "y": p[:, 1], "mode": "lines+markers", "name": "heavy ball",
-             "line": {"width": 3, "color": "#c200c2"}, "marker": {"size": 4, "color": "#c200c2"}},
-            {"type": "scatter", "x": [p[0, 0]], "y": [p[0, 1]], "mode": "markers", "name": "start",
-             "marker": {"size": 13, "color": POINT_COLOR, "line": {"width": 2, "color": "#fff"}}}]
+    p = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    data = [_contour_trace(grid, opacity=0.6, showscale=False)]
+    if len(p):          # no points: f is not defined at the start (the page says why)
+        data += [{"type": "scatter", "x": p[:, 0], "y": p[:, 1], "mode": "lines+markers", "name": "heavy ball",
+                  "line": {"width": 3, "color": "#c200c2"}, "marker": {"size": 4, "color": "#c200c2"}},
+                 {"type": "scatter", "x": [p[0, 0]], "y": [p[0, 1]], "mode": "markers", "name": "start",
+                  "marker": {"size": 13, "color": POINT_COLOR, "line": {"width": 2, "color": "#fff"}}}]
     return go.Figure(data, _layout_dict(title, HEIGHT, legend=LEGEND_BELOW, **_plane_axes(grid)))
 
 

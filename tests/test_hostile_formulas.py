@@ -113,6 +113,7 @@ def test_computed_correctly_fast(text, point, value, gradient):
     assert f.autograd_gradient(point) == pytest.approx(gradient, rel=1e-9)
 
 
+@pytest.mark.serial    # a time limit: run alone (tests/run.py), not beside other tests
 @pytest.mark.parametrize("text", CHAINS, ids=[c[:40] for c in CHAINS])
 def test_derivative_chains_end_fast_with_the_right_numbers_or_a_sentence(text):
     f, seconds = ends_in(text)
@@ -144,6 +145,7 @@ def test_abs_and_sign_derivatives_are_real_and_compile():
         assert np.all(np.isfinite(f.hessian([2.5])))
 
 
+@pytest.mark.serial    # a time limit: run alone (tests/run.py), not beside other tests
 def test_deep_sigmoid_latex_prints_fast_and_huge_derivatives_are_a_sentence():
     f, seconds = timed(parse, nested("sigmoid", 8))
     assert seconds < LIMIT_S                                  # sympy's own printer needed minutes for f'

@@ -155,6 +155,7 @@ def test_no_new_modules_are_imported_by_a_hostile_formula():
     "x^x^x^x", "sin(" * 20 + "x*y" + ")" * 20, "(x+y)^100", "(x+y+z+x1+x2+x3+x4+x5+x6)^12",
     "x^99 * y^99 * z^99", "exp(x^2+y^2)^50", "max(x, y, z, x1, x2, x3, x4, x5, x6)",
 ])
+@pytest.mark.serial    # a time limit: run alone (tests/run.py), not beside other tests
 def test_the_largest_allowed_formulas_compile_quickly(text):
     start = time.perf_counter()
     f = parse(text)
@@ -185,6 +186,7 @@ TOKENS = ["x", "y", "z", "x1", "2", "0.5", "1e3", "pi", "e", "+", "-", "*", "/",
           "sin(", "exp(", "log(", "sqrt(", "abs(", "max(", "relu(", "sigmoid(", " "]
 
 
+@pytest.mark.serial    # a time limit: run alone (tests/run.py), not beside other tests
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.sampled_from(TOKENS), max_size=40))
 def test_random_token_sequences_parse_or_raise_formula_error(tokens):
