@@ -204,6 +204,7 @@ def test_every_page_renders_in_chinese_without_a_missing_key(clean_caches):
         at.switch_page(page).run()
         assert not at.exception, (page, [e.value for e in at.exception])
         assert [link.label for link in at.sidebar.get("page_link")][1] == "方向导数"
+        assert at.query_params.get("lang") == "zh" and at.radio(key="lang").value == "zh", page   # kept in links
     assert not MISSING, sorted(MISSING)
 
 

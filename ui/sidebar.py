@@ -177,9 +177,10 @@ def formula_sidebar() -> Selection:
 
 
 def navigation_sidebar() -> None:
-    """The sidebar of a page that does not use the formula: the navigation only (the formula is kept for the others)."""
+    """The sidebar of a page that does not use the formula: the language and the navigation (the formula is kept)."""
     _page_frame()
     with st.sidebar:
+        language_control()
         page_links()
 
 
