@@ -32,12 +32,12 @@ f = sel.formula
 url_view(point_params(f))
 show_outline()
 
-st.subheader("Your formula: f, ∇f and the gradient checked three ways")
+st.subheader(_("Your formula: f, ∇f and the gradient checked three ways"))
 show_formula_latex(f)
 
 left, right = st.columns([2, 3], gap="large")
 with left:
-    st.markdown(f"**{_('The point P')}**")
+    st.markdown(_("**The point P**"))
     P = point_sliders(f, sel.domain, columns=1)
     check = check_gradient(f, P)
     st.metric("f(P)", f"{check.value:.10g}")
@@ -63,5 +63,5 @@ with right:
         chart(contour_figure(grid, P[list(axes)], _("Slice through P in ({h}, {v}); {others}", h=h, v=v, others=others), tr),
                         key="fig_main")
 
-st.markdown(f"**{_('The gradient at P, checked three ways')}**")
+st.markdown(_("**The gradient at P, checked three ways**"))
 show_check(check)

@@ -193,13 +193,13 @@ SWEEP_GROUP = "theta-sweep"   # charts whose frames play together when the sweep
 SWEEP_FRAMES = 73             # θ = 0, 5, …, 360°: the sweep's frames (a ThetaCurve with this many samples)
 
 
-def _sweep_menu() -> list[dict]:
+def _sweep_menu(tr=str) -> list[dict]:
     """The button that turns u once around; the browser plays every chart of SWEEP_GROUP, then shows θ again."""
     play = {"frame": {"duration": 70, "redraw": False}, "transition": {"duration": 0}, "mode": "immediate",
             "group": SWEEP_GROUP, "restore": True}
     return [{"type": "buttons", "showactive": False, "x": 0.0, "y": 1.0, "xanchor": "left", "yanchor": "bottom",
              "pad": {"t": 0, "b": 6}, "bgcolor": "white", "font": {"size": 15},
-             "buttons": [{"label": "⟳ Turn u once around", "method": "animate", "args": [None, play]}]}]
+             "buttons": [{"label": tr(msg("⟳ Turn u once around")), "method": "animate", "args": [None, play]}]}]
 
 
 def _arrow_annotations(start, vector, color: str, label: str) -> list[dict]:
@@ -236,7 +236,7 @@ def level_set_figure(grid: Grid, p2, value: float, u2=None, grad2=None, title: s
     layout = _layout_dict(title, annotations=annotations, **_plane_axes(grid))
     frames = []
     if sweep is not None and u2 is not None:
-        layout.update(updatemenus=_sweep_menu(), margin={**layout["margin"], "t": 95})     # the button under the title
+        layout.update(updatemenus=_sweep_menu(tr), margin={**layout["margin"], "t": 95})     # the button under the title
         frames = [{"name": f"{t:g}", "layout": {"annotations": _arrow_annotations(p2, length * unit_u(t), DIRECTION_COLOR, "u")
                                                 + annotations[2:]}} for t in sweep.thetas]
     return go.Figure(data, layout, frames)

@@ -22,6 +22,7 @@ from gradcore.figures import (
     _layout_dict,
     _plane_axes,
 )
+from gradcore.messages import msg
 from gradcore.momentum_rate import RateMap
 
 HIKER_COLOR = "#ff7f0e"
@@ -31,41 +32,44 @@ CLICK_GRID = (31, 25)          # clickable points of the phase diagram: step siz
 LEGEND_BELOW = {"orientation": "h", "y": -0.16, "yanchor": "top", "x": 0}
 
 
-def slope_words(slope: float) -> str:
-    """'uphill', 'downhill' or 'level' for the sign of D_u f."""
-    return "uphill" if slope > 0 else "downhill" if slope < 0 else "level"
+def hiker_label(slope: float) -> str:
+    """The hiker's label: D_u f and whether that way is uphill, downhill or level."""
+    if slope > 0:
+        return msg("hiker: D_u f = {slope:+.4g} (uphill)", slope=slope)
+    if slope < 0:
+        return msg("hiker: D_u f = {slope:+.4g} (downhill)", slope=slope)
+    return msg("hiker: D_u f = {slope:+.4g} (level)", slope=slope)
 
 
 def add_hiker(fig: go.Figure, p2, value: float, u2, walk_xy: np.ndarray, walk_z: np.ndarray, slope: float,
-              length: float) -> go.Figure:
+              length: float, tr=str) -> go.Figure:
     """The hiker at P on the surface, her path along u (t ≥ 0) and an arrow the way she looks, labelled D_u f."""
     if not (np.isfinite(value) and np.isfinite(slope)):
         return fig
     tip = np.array([p2[0] + length * u2[0], p2[1] + length * u2[1], value + slope * length])
-    label = f"hiker: D_u f = {slope:+.4g} ({slope_words(slope)})"
     fig.add_traces([
         {"type": "scatter3d", "x": _f32(walk_xy[:, 0]), "y": _f32(walk_xy[:, 1]), "z": _f32(walk_z), "mode": "lines",
-         "name": "her path along u", "line": {"width": 10, "color": HIKER_COLOR}},
+         "name": tr(msg("her path along u")), "line": {"width": 10, "color": HIKER_COLOR}},
         {"type": "scatter3d", "x": [p2[0], tip[0]], "y": [p2[1], tip[1]], "z": [value, tip[2]], "mode": "lines",
-         "name": "the way she looks", "line": {"width": 8, "color": DIRECTION_COLOR}, "showlegend": False},
+         "name": tr(msg("the way she looks")), "line": {"width": 8, "color": DIRECTION_COLOR}, "showlegend": False},
         {"type": "cone", "x": [tip[0]], "y": [tip[1]], "z": [tip[2]], "u": [u2[0]], "v": [u2[1]], "w": [slope],
          "sizemode": "absolute", "sizeref": 0.35 * length, "anchor": "tip", "showscale": False,
          "colorscale": [[0, DIRECTION_COLOR], [1, DIRECTION_COLOR]], "name": "u", "hoverinfo": "skip"},
-        {"type": "scatter3d", "x": [p2[0]], "y": [p2[1]], "z": [value], "mode": "markers+text", "name": "hiker",
-         "text": [label], "textposition": "top center", "textfont": {"size": 15, "color": "#000"}, "showlegend": False,
+        {"type": "scatter3d", "x": [p2[0]], "y": [p2[1]], "z": [value], "mode": "markers+text", "name": tr(msg("hiker")),
+         "text": [tr(hiker_label(slope))], "textposition": "top center", "textfont": {"size": 15, "color": "#000"}, "showlegend": False,
          "marker": {"size": 9, "symbol": "diamond", "color": HIKER_COLOR, "line": {"width": 2, "color": "#000"}}},
     ])
     return fig
 
 
-def add_trail(fig: go.Figure, trail_xy: np.ndarray, trail_f: np.ndarray, three_d: bool) -> go.Figure:
+def add_trail(fig: go.Figure, trail_xy: np.ndarray, trail_f: np.ndarray, three_d: bool, tr=str) -> go.Figure:
     """The points 'Step downhill' visited, joined in order, each labelled with f there."""
     if len(trail_xy) < 2:
         return fig
     xy, fz = np.asarray(trail_xy, dtype=np.float64), np.asarray(trail_f, dtype=np.float64)
     text = [f"f = {v:.4g}" for v in fz]
-    common = {"mode": "lines+markers+text", "name": f"trail of {len(xy) - 1} steps", "text": text,
-              "textposition": "top right", "hovertemplate": "%{text}<extra>trail</extra>"}
+    common = {"mode": "lines+markers+text", "name": tr(msg("trail of {count} steps", count=len(xy) - 1)), "text": text,
+              "textposition": "top right", "hovertemplate": "%{text}<extra>" + tr(msg("trail")) + "</extra>"}
     if three_d:
         fig.add_trace({"type": "scatter3d", "x": xy[:, 0], "y": xy[:, 1], "z": fz, **common, "textfont": {"size": 12},
                        "line": {"width": 6, "color": DESCENT_COLOR}, "marker": {"size": 4, "color": DESCENT_COLOR}})

@@ -165,12 +165,13 @@ def test_reading_notes_keep_their_english_and_translate():
 
 def _visible_text(at) -> list[str]:
     kinds = ("header", "subheader", "caption", "markdown", "info", "warning", "error", "success")
-    texts = [str(e.value) for kind in kinds for e in at.get(kind)]
+    texts = [str(e.value) for kind in kinds for e in at.get(kind)
+             if not re.fullmatch(r"\s*<style>.*</style>\s*", str(e.value), re.S)]     # page CSS: not visible text
     return texts + [m.label for m in at.metric] + [w.label for kind in ("slider", "selectbox", "number_input", "button")
                                                     for w in at.get(kind) if w.label]
 
 
-@pytest.mark.parametrize("page, title", [("app.py", "∇ 梯度实验室：f、它的偏导数和梯度"),
+@pytest.mark.parametrize("page, title", [("app.py", "∇ 梯度实验室"),
                                          ("pages/1_Directional_derivative.py", "方向导数：我看的方向有多陡？")])
 def test_translated_pages_render_in_chinese(clean_caches, page, title):
     MISSING.clear()
@@ -203,6 +204,7 @@ def test_every_page_renders_in_chinese_without_a_missing_key(clean_caches):
         at.switch_page(page).run()
         assert not at.exception, (page, [e.value for e in at.exception])
         assert [link.label for link in at.sidebar.get("page_link")][1] == "方向导数"
+        assert at.query_params.get("lang") == "zh" and at.radio(key="lang").value == "zh", page   # kept in links
     assert not MISSING, sorted(MISSING)
 
 
@@ -218,3 +220,25 @@ def test_generated_script_comment_in_chinese_and_the_script_still_runs(capsys):
     last = capsys.readouterr().out.splitlines()[-1]          # SGD, lr 0.1: x ← 0.8 x, y ← 0.4 y (∇ = (2x, 6y))
     x, y = (float(v) for v in re.search(r"x = \[(.*?), (.*?)\]", last).groups())
     assert last.startswith("step      4") and x == pytest.approx(0.8**4) and y == pytest.approx(0.4**4)
+
+
+def test_directional_rows_from_the_merge_render_in_chinese(clean_caches):
+    """The hiker, her trail, the θ sweep button and a link's fallback sentences (added by other issues) in Chinese."""
+    from pagetest import figures
+
+    MISSING.clear()
+    at = open_page("pages/1_Directional_derivative.py", "(x^2+y-11)^2+(x+y^2-7)^2", lang="zh", px="1", py="1",
+                   theta="220", eta="9999", zzz="1")
+    notes = at.warning[0].value           # ∇f(1, 1) = (−46, −38): θ = 220° looks 0.4° from ∇f, uphill
+    assert "**eta** = `9999` 无法使用：它必须介于 0.0001 和 10 之间。改用 0.01。" in notes
+    assert "**zzz** 不是本页的设置：已忽略。" in notes
+    assert any("她上升 59.664 个单位的 f" in m.value for m in at.markdown)
+    fig = figures(at)
+    assert fig["fig_level"]["layout"]["updatemenus"][0]["buttons"][0]["label"] == "⟳ 让 u 转一整圈"
+    hiker = [t for t in fig["fig_surface"]["data"] if t.get("name") == "徒步者"]
+    assert hiker[0]["text"][0].startswith("徒步者：D_u f = +59.6") and hiker[0]["text"][0].endswith("（上坡）")
+    at.button(key="step").click().run()
+    at.button(key="step").click().run()
+    assert any(c.value.startswith("下山 2 步的足迹：f = 106 → ") for c in at.caption)
+    assert "2 步的足迹" in [t.get("name") for t in figures(at)["fig_level"]["data"]]
+    assert at.query_params["lang"] == "zh" and not at.exception and not MISSING, sorted(MISSING)

@@ -31,7 +31,7 @@ from streamlit.components import v1 as components_v1
 
 from ui.cache import MB, named_cache
 from ui.export import remember
-from ui.i18n import language
+from ui.i18n import _, language
 
 PLOTLY_DIR = Path(plotly.__file__).parent / "package_data"       # plotly.min.js of the plotly that builds the figures
 ASSETS_DIR = Path(__file__).parent / "chart_assets"
@@ -125,7 +125,7 @@ def chart(fig: go.Figure | Callable[[], go.Figure], key: str, *, on_click: Calla
     held = st.session_state.setdefault(PARTS, {}).get(key, {})
     st.session_state[PARTS][key] = parts
     data = {**skeleton, "parts": {n: json.loads(t) for n, t in parts.items() if n not in held}, "key": key,
-            "clickable": on_click is not None,
+            "clickable": on_click is not None, "speed_label": _("Animation speed"),
             "config": {"toImageButtonOptions": {"filename": key, **PNG_SIZE}, **(config or {})},
             "plotly_js": _served("plotly_js", PLOTLY_DIR) + "plotly.min.js",
             "chart_js": _served("chart_js", ASSETS_DIR) + "chart.js"}

@@ -14,6 +14,8 @@ from collections.abc import Callable
 import plotly.graph_objects as go
 import streamlit as st
 
+from ui.i18n import _
+
 _FIGURES = "_export_figures"     # session_state: chart key -> Figure, of the current run
 
 
@@ -41,10 +43,10 @@ def figures_button(name: str) -> None:
     """The sidebar's one export button: every figure this run draws, as HTML files in a zip, made when clicked."""
     figures: dict[str, go.Figure] = {}
     st.session_state[_FIGURES] = figures          # filled by the charts drawn after this, in this run
-    st.download_button("Figures as HTML (zip)", lambda: figures_zip(figures), file_name=f"{name}_figures.zip",
+    st.download_button(_("Figures as HTML (zip)"), lambda: figures_zip(figures), file_name=f"{name}_figures.zip",
                        mime="application/zip", key="export_html", on_click="ignore", icon=":material/download:",
-                       width="stretch", help="Every figure of this page as a standalone HTML file: it opens offline in "
-                                             "any browser, zoomable, with its animation.")
+                       width="stretch", help=_("Every figure of this page as a standalone HTML file: it opens offline in "
+                                               "any browser, zoomable, with its animation."))
 
 
 def csv_button(label: str, make_csv: Callable[[], str], name: str, key: str) -> None:

@@ -10,7 +10,8 @@ import streamlit as st
 from gradcore.directional import Directional, Slice
 from gradcore.figures import Grid, _arrow_length
 from gradcore.formula import Formula
-from gradcore.teaching_figures import add_hiker, add_trail, slope_words
+from gradcore.teaching_figures import add_hiker, add_trail
+from ui.i18n import _, tr
 from ui.state import keep
 from ui.views import num, tex
 
@@ -32,11 +33,11 @@ def theta_buttons(d: Directional, where=None) -> None:
     """Two buttons: θ to the direction of ∇f (D_u f largest) and of −∇f (steepest descent)."""
     usable = d.differentiable and d.plane_norm > 0
     up, down = (where or st).columns(2)
-    up.button("θ → ∇f (steepest up)", key="th_up", on_click=_turn_theta, args=(d.phi,), disabled=not usable,
-              icon=":material/north_east:", width="stretch", help="Turn u to the gradient's direction φ: D_u f = |∇f|.")
-    down.button("θ → −∇f (steepest down)", key="th_down", on_click=_turn_theta, args=(d.phi + 180.0,),
+    up.button(_("θ → ∇f (steepest up)"), key="th_up", on_click=_turn_theta, args=(d.phi,), disabled=not usable,
+              icon=":material/north_east:", width="stretch", help=_("Turn u to the gradient's direction φ: D_u f = |∇f|."))
+    down.button(_("θ → −∇f (steepest down)"), key="th_down", on_click=_turn_theta, args=(d.phi + 180.0,),
                 disabled=not usable, icon=":material/south_west:", width="stretch",
-                help="Turn u against the gradient, φ + 180°: D_u f = −|∇f|, the hiker's fastest way down.")
+                help=_("Turn u against the gradient, φ + 180°: D_u f = −|∇f|, the hiker's fastest way down."))
 
 
 def hiker_caption(d: Directional) -> None:
@@ -44,12 +45,17 @@ def hiker_caption(d: Directional) -> None:
     if not np.isfinite(d.rate):
         return
     slope = d.rate
-    way = {"uphill": "she climbs", "downhill": "she descends", "level": "she stays level"}[slope_words(slope)]
-    st.markdown(f"**The hiker** (◆ on the surface) stands at P and looks along u (the black arrow). Walking her orange "
-                f"path she feels the slope **D_u f = {num(slope)}**: {way}"
-                + (f" {num(abs(slope))} units of f per unit of distance." if slope != 0 else ", walking along a level curve."))
-    st.caption("The lecture speaks of her *descent speed*, which is negative when she walks uphill; this page keeps the "
-               f"textbook sign, D_u f > 0 uphill, so descent speed = −D_u f = {num(-slope + 0.0)} here.")
+    st.markdown(_("**The hiker** (◆ on the surface) stands at P and looks along u (the black arrow). Walking her orange "
+                  "path she feels the slope **D_u f = {slope}**: she climbs {rate} units of f per unit of distance.",
+                  slope=num(slope), rate=num(abs(slope))) if slope > 0 else
+                _("**The hiker** (◆ on the surface) stands at P and looks along u (the black arrow). Walking her orange "
+                  "path she feels the slope **D_u f = {slope}**: she descends {rate} units of f per unit of distance.",
+                  slope=num(slope), rate=num(abs(slope))) if slope < 0 else
+                _("**The hiker** (◆ on the surface) stands at P and looks along u (the black arrow). Walking her orange "
+                  "path she feels the slope **D_u f = {slope}**: she stays level, walking along a level curve.",
+                  slope=num(slope)))
+    st.caption(_("The lecture speaks of her *descent speed*, which is negative when she walks uphill; this page keeps the "
+                 "textbook sign, D_u f > 0 uphill, so descent speed = −D_u f = {speed} here.", speed=num(-slope + 0.0)))
 
 
 def show_derivation(formula: Formula, d: Directional) -> None:
@@ -63,8 +69,8 @@ def show_derivation(formula: Formula, d: Directional) -> None:
     chain = " + ".join(rf"\frac{{\partial f}}{{\partial {n}}}(P + t u)\, u_{{{n}}}" for n in names)
     at_zero = " + ".join(rf"\frac{{\partial f}}{{\partial {n}}}(P)\, u_{{{n}}}" for n in names)
     numbers = " + ".join(rf"({tex(d.gradient[i])})({tex(d.u[i], 4)})" for i in used)
-    st.markdown("**Where D_u f = ∇f · u comes from.** Walk from P along u: the height is a function of one variable, "
-                "g(t) = f(P + t u). By definition D_u f(P) is its slope at t = 0, and the chain rule differentiates it:")
+    st.markdown(_("**Where D_u f = ∇f · u comes from.** Walk from P along u: the height is a function of one variable, "
+                  "g(t) = f(P + t u). By definition D_u f(P) is its slope at t = 0, and the chain rule differentiates it:"))
     st.latex(r"\begin{aligned} g(t) &= f(P + t u) = f(" + args + r") \\ "
              rf"g'(t) &= {chain} \\ "
              r"D_u f(P) &= \lim_{h \to 0} \frac{f(P + h u) - f(P)}{h} = g'(0) \\ "
@@ -98,17 +104,18 @@ def surface_with_hiker(fig: go.Figure, formula: Formula, d: Directional, sl: Sli
     """The directional surface with the hiker, her path along u (t ≥ 0), her arrow, and the downhill trail."""
     ahead = sl.t >= 0
     add_hiker(fig, d.plane_point, d.value, d.plane_u, sl.points[ahead][:, list(d.axes)], sl.values[ahead], d.rate,
-              0.6 * _arrow_length(grid))
-    return add_trail(fig, *_trail_in_plane(formula, d), three_d=True)
+              0.6 * _arrow_length(grid), tr)
+    return add_trail(fig, *_trail_in_plane(formula, d), three_d=True, tr=tr)
 
 
 def level_map_with_trail(fig: go.Figure, formula: Formula, d: Directional) -> go.Figure:
     """The level-curve map with the downhill trail, f at each step."""
-    return add_trail(fig, *_trail_in_plane(formula, d), three_d=False)
+    return add_trail(fig, *_trail_in_plane(formula, d), three_d=False, tr=tr)
 
 
 def trail_caption(formula: Formula, d: Directional) -> None:
     """The trail's f values in one line (the same numbers as on the charts)."""
-    _, values = _trail_in_plane(formula, d)
+    values = _trail_in_plane(formula, d)[1]
     if len(values) >= 2:
-        st.caption(f"Trail of {len(values) - 1} downhill steps: f = " + " → ".join(num(v, 5) for v in values))
+        st.caption(_("Trail of {count} downhill steps: f = {values}", count=len(values) - 1,
+                     values=" → ".join(num(v, 5) for v in values)))

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui.i18n import _
+
 KEY = "_present"              # session state: the presenter view is on (kept across pages)
 PARAM = "present"             # the URL parameter: ?present=1
 
@@ -65,9 +67,9 @@ def presenter_view() -> None:
     st.markdown(_CSS + (_PRESENTER_CSS if presenting() else ""), unsafe_allow_html=True)
     if presenting():
         with st.container(key="gl_presenter"):
-            st.button("Leave presenter view", key="present_off", on_click=_switch, args=(False,),
+            st.button(_("Leave presenter view"), key="present_off", on_click=_switch, args=(False,),
                       icon=":material/close_fullscreen:")
     else:
-        st.sidebar.toggle("Presenter view", key="present_on", value=False, on_change=_switch, args=(True,),
-                          help="Hides the sidebar, tables and code, keeps the figures and key numbers, in large type "
-                               "for a projector. The link with ?present=1 opens a page this way.")
+        st.sidebar.toggle(_("Presenter view"), key="present_on", value=False, on_change=_switch, args=(True,),
+                          help=_("Hides the sidebar, tables and code, keeps the figures and key numbers, in large type "
+                                 "for a projector. The link with ?present=1 opens a page this way."))

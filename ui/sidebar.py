@@ -12,6 +12,7 @@ from gradcore import Formula, FormulaError, parse
 from gradcore.budget import warm_up
 from gradcore.codegen import one_line
 from gradcore.formula import MAX_LENGTH
+from gradcore.messages import msg
 from gradcore.presets import DEFAULT, PRESETS, Preset, find_preset
 from gradcore.symbolic import OverBudget
 from ui.i18n import _, in_language, language_control, tr, translated
@@ -100,7 +101,7 @@ def formula_text(text: str) -> str:
     """The formula of a link as the box holds it: one line (%0A too), at most MAX_LENGTH characters."""
     line = one_line(text)
     if len(line) > MAX_LENGTH:
-        raise ValueError(f"a formula may have at most {MAX_LENGTH} characters")
+        raise ValueError(msg("a formula may have at most {most} characters", most=MAX_LENGTH))
     return line
 
 
@@ -176,9 +177,10 @@ def formula_sidebar() -> Selection:
 
 
 def navigation_sidebar() -> None:
-    """The sidebar of a page that does not use the formula: the navigation only (the formula is kept for the others)."""
+    """The sidebar of a page that does not use the formula: the language and the navigation (the formula is kept)."""
     _page_frame()
     with st.sidebar:
+        language_control()
         page_links()
 
 

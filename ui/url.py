@@ -19,7 +19,9 @@ from urllib.parse import urlencode, urlparse
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from gradcore.messages import msg
 from ui.export import figures_button
+from ui.i18n import KEY_LANG, _, tr
 
 MAX_VALUE = 400          # characters of one URL value: a formula is at most 300
 _VISIT = "_url_visit_page"      # the page whose visit is under way
@@ -44,22 +46,22 @@ def number_text(value: float) -> str:
     return f"{float(value):.10g}"
 
 
-def _in_range(convert: Callable[[str], float], noun: str, low: float, high: float, spelled: str) -> Callable:
-    """Parser of convert(text) in [low, high]; `spelled` formats the bounds in the sentence."""
+def _in_range(convert: Callable[[str], float], not_one: str, low: float, high: float, spelled: str) -> Callable:
+    """Parser of convert(text) in [low, high]; `not_one` says why a text convert() rejects fails, `spelled` formats the bounds."""
     def parse(text: str):
         try:
             value = convert(text)
         except ValueError:
-            raise ValueError(f"it is not {noun}") from None
+            raise ValueError(not_one) from None
         if not math.isfinite(value) or not low <= value <= high:
-            raise ValueError(f"it must lie between {low:{spelled}} and {high:{spelled}}")
+            raise ValueError(msg("it must lie between {low} and {high}", low=f"{low:{spelled}}", high=f"{high:{spelled}}"))
         return value
     return parse
 
 
 def number(low: float, high: float) -> Callable[[str], float]:
     """Parser of a float in [low, high]."""
-    return _in_range(float, "a number", low, high, "g")
+    return _in_range(float, msg("it is not a number"), low, high, "g")
 
 
 def tenths(low: float, high: float) -> Callable[[str], float]:
@@ -70,7 +72,7 @@ def tenths(low: float, high: float) -> Callable[[str], float]:
 
 def integer(low: int, high: int) -> Callable[[str], int]:
     """Parser of a whole number in [low, high]."""
-    return _in_range(int, "a whole number", low, high, ",")
+    return _in_range(int, msg("it is not a whole number"), low, high, ",")
 
 
 def choice(options: Sequence[Any]) -> Callable[[str], Any]:
@@ -79,7 +81,7 @@ def choice(options: Sequence[Any]) -> Callable[[str], Any]:
 
     def parse(text: str) -> Any:
         if text.lower() not in by_text:
-            raise ValueError("it must be one of " + ", ".join(str(o) for o in options))
+            raise ValueError(msg("it must be one of {options}", options=", ".join(str(o) for o in options)))
         return by_text[text.lower()]
     return parse
 
@@ -90,11 +92,11 @@ def level(options: Sequence[float]) -> Callable[[str], float]:
         try:
             value = float(text)
         except ValueError:
-            raise ValueError("it is not a number") from None
+            raise ValueError(msg("it is not a number")) from None
         for option in options:
             if math.isclose(value, option, rel_tol=1e-9):
                 return option
-        raise ValueError("it must be one of " + ", ".join(f"{o:g}" for o in options))
+        raise ValueError(msg("it must be one of {options}", options=", ".join(f"{o:g}" for o in options)))
     return parse
 
 
@@ -105,10 +107,10 @@ def pair(low: float, high: float) -> Callable[[str], tuple[float, float]]:
     def parse(text: str) -> tuple[float, float]:
         parts = text.split(",")
         if len(parts) != 2:
-            raise ValueError("it must be two numbers, low,high")
+            raise ValueError(msg("it must be two numbers, low,high"))
         a, b = one(parts[0]), one(parts[1])
         if a >= b:
-            raise ValueError("its low end must be below its high end")
+            raise ValueError(msg("its low end must be below its high end"))
         return a, b
     return parse
 
@@ -120,7 +122,7 @@ def pair_text(value) -> str:
 def flag(text: str) -> bool:
     """Parser of a checkbox: 1 or 0 (true/false)."""
     if text.lower() not in {"1", "0", "true", "false"}:
-        raise ValueError("it must be 1 or 0")
+        raise ValueError(msg("it must be 1 or 0"))
     return text.lower() in {"1", "true"}
 
 
@@ -135,7 +137,7 @@ def subset(options: Sequence[str], most: int) -> Callable[[str], list[str]]:
     def parse(text: str) -> list[str]:
         chosen = [one(part) for part in text.split(",") if part]
         if len(chosen) > most:
-            raise ValueError(f"at most {most} may be chosen")
+            raise ValueError(msg("at most {most} may be chosen", most=most))
         return list(dict.fromkeys(chosen))
     return parse
 
@@ -156,13 +158,14 @@ def start_visit() -> bool:
 
 
 def _note(sentence: str) -> None:
+    """Keep a sentence (a Message, translated when shown) about a value of the link for this visit."""
     st.session_state.setdefault(_NOTES, []).append(sentence)
 
 
 def _shown(text: str) -> str:
     """A value of the link as the page quotes it: short, on one line, as code."""
     flat = " ".join(text.split())
-    return f"`{flat[:40]}…` ({len(text):,} characters)" if len(flat) > 40 else f"`{flat}`"
+    return msg("`{start}…` ({count:,} characters)", start=flat[:40], count=len(text)) if len(flat) > 40 else f"`{flat}`"
 
 
 def read(params: Iterable[Param]) -> None:
@@ -175,12 +178,13 @@ def read(params: Iterable[Param]) -> None:
         text = st.query_params[p.name]
         try:
             if len(text) > MAX_VALUE:
-                raise ValueError(f"it is longer than {MAX_VALUE} characters")
+                raise ValueError(msg("it is longer than {most} characters", most=MAX_VALUE))
             st.session_state[p.key] = p.parse(text)
             st.session_state[_READ].add(p.key)
         except ValueError as why:
-            instead = "the page's own value" if p.default is None else p.text(p.default) or "none"
-            _note(f"**{p.name}** = {_shown(text)} cannot be used: {why}. Using {instead} instead.")
+            instead = msg("the page's own value") if p.default is None else p.text(p.default) or msg("none")
+            _note(msg("**{name}** = {value} cannot be used: {why}. Using {instead} instead.", name=p.name, value=_shown(text),
+                      why=why.args[0] if why.args else str(why), instead=instead))
             del st.query_params[p.name]
 
 
@@ -206,8 +210,8 @@ def drop_unknown(known: Iterable[str]) -> None:
     names = set(known)
     for name in [n for n in st.query_params if n not in names]:
         if st.session_state.get(_FRESH):
-            _note(f"**{_shown(name)[1:-1] if len(name) <= 40 else name[:40] + '…'}** is not a setting of this page: "
-                  "ignored.")
+            _note(msg("**{name}** is not a setting of this page: ignored.",
+                      name=_shown(name)[1:-1] if len(name) <= 40 else name[:40] + "…"))
         del st.query_params[name]
 
 
@@ -235,17 +239,17 @@ def show_notes() -> None:
     """The sentences about values of the link that could not be used, as one warning."""
     notes = st.session_state.get(_NOTES) or []
     if notes:
-        st.warning("**Some values in this link could not be used; the page shows its own instead.**\n\n"
-                   + "\n".join(f"- {n}" for n in notes), icon=":material/link_off:")
+        st.warning(_("**Some values in this link could not be used; the page shows its own instead.**") + "\n\n"
+                   + "\n".join(f"- {tr(n)}" for n in notes), icon=":material/link_off:")
 
 
 def link_and_reset(params: Sequence[Param]) -> None:
     """The sidebar's 'link to this view' (copyable) and 'reset to this page's defaults'."""
     with st.sidebar:
-        with st.expander("Link to this view", icon=":material/link:"):
-            st.caption("Copy it (the button at the right): it opens this page with every setting as it is now.")
+        with st.expander(_("Link to this view"), icon=":material/link:"):
+            st.caption(_("Copy it (the button at the right): it opens this page with every setting as it is now."))
             st.code(view_link(), language=None, wrap_lines=True)
-        st.button("Reset this page to its defaults", key="url_reset", on_click=reset, args=(list(params),),
+        st.button(_("Reset this page to its defaults"), key="url_reset", on_click=reset, args=(list(params),),
                   icon=":material/restart_alt:", width="stretch")
         figures_button(page_name())
 
@@ -255,6 +259,6 @@ def view_in_url(shared: Sequence[Param], page: Sequence[Param]) -> None:
     read(page)
     every = [*shared, *page]
     write(every)
-    drop_unknown(p.name for p in every)
+    drop_unknown([*(p.name for p in every), KEY_LANG])      # ?lang= belongs to every page (ui.i18n)
     show_notes()
     link_and_reset(every)

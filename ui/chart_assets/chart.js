@@ -39,15 +39,16 @@ function assemble(data) {
   };
 }
 
-function mount(parent) {
+function mount(parent, speedLabel) {
   let box = parent.querySelector(":scope > .gl-chart");
   if (box) return box;
   box = document.createElement("div");
   box.className = "gl-chart";
   box.style.width = "100%";
   box.innerHTML = `<div class="gl-bar" style="display:none;font-size:0.9rem;margin-bottom:2px">
-      <label>Animation speed <select class="gl-speed">${SPEEDS.map((s) => `<option value="${s}"${s === 1 ? " selected" : ""}>${s}×</option>`).join("")}</select></label>
+      <label><span class="gl-speed-label"></span> <select class="gl-speed">${SPEEDS.map((s) => `<option value="${s}"${s === 1 ? " selected" : ""}>${s}×</option>`).join("")}</select></label>
     </div><div class="gl-plot" style="width:100%"></div>`;
+  box.querySelector(".gl-speed-label").textContent = speedLabel || "Animation speed";   // the page's language
   parent.appendChild(box);
   box.plot = box.querySelector(".gl-plot");
   box.speed = box.querySelector(".gl-speed");
@@ -332,7 +333,7 @@ async function render(box, data) {
 }
 
 export function draw(component) {
-  const box = mount(component.parentElement);
+  const box = mount(component.parentElement, component.data.speed_label);
   box.dataset.key = component.data.key;
   box.setTrigger = component.setTriggerValue;
   box.latest = component.data;
