@@ -232,3 +232,11 @@ def test_a_page_switch_keeps_each_page_view_and_writes_it_back_to_the_url():
         assert not notes(at) and not at.exception
     assert (at.session_state["opt"], at.session_state["lr"], at.session_state["steps"]) == ("SGD", 0.005, 200)
     assert at.query_params == {"opt": "SGD", "lr": "0.005", "steps": "200"}
+
+
+def test_a_presenter_link_keeps_present_in_the_url_without_a_note():
+    """?present=1 opens the presenter view and stays in the link (it is every page's, like ?lang=)."""
+    at = open_page("pages/2_Gradient.py", present="1", px="2")
+    assert not notes(at)
+    assert at.query_params.get("present") == "1" and at.query_params.get("px") == "2"
+    assert at.button(key="present_off")         # the presenter view's way out is drawn

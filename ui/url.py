@@ -22,6 +22,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from gradcore.messages import msg
 from ui.export import figures_button
 from ui.i18n import KEY_LANG, _, tr
+from ui.present import PARAM as PRESENT
 
 MAX_VALUE = 400          # characters of one URL value: a formula is at most 300
 _VISIT = "_url_visit_page"      # the page whose visit is under way
@@ -259,6 +260,6 @@ def view_in_url(shared: Sequence[Param], page: Sequence[Param]) -> None:
     read(page)
     every = [*shared, *page]
     write(every)
-    drop_unknown([*(p.name for p in every), KEY_LANG])      # ?lang= belongs to every page (ui.i18n)
+    drop_unknown([*(p.name for p in every), KEY_LANG, PRESENT])   # ?lang= and ?present= belong to every page
     show_notes()
     link_and_reset(every)
