@@ -61,7 +61,7 @@ from gradcore.schedules import Schedule, lr_sequence, scheduled_script
 from gradcore.typed import DTYPES
 from ui.cache import DESCENT_RUNS_BYTES, bytes_cache
 from ui.chart import chart, clicked_points
-from ui.interrupt import bounded, request_deadline
+from ui.interrupt import bounded, niced, request_deadline
 from ui.outline import show_section_label
 from ui.point import axis_range, plane_params
 from ui.race import (
@@ -97,8 +97,8 @@ MAP_RESOLUTION, SURFACE_RESOLUTION = 120, 80     # samples per side (a projector
 def cached_run(text: str, optimizer: str, lr: float, steps: int, start: tuple, hyper: tuple, dtype: str = "float64",
                schedule: Schedule | None = None) -> Trajectory:
     """descend() from one start, every step recorded; hyper is the sorted (name, value) items."""
-    return descend(load_formula(text), optimizer, start, lr, steps, dtype=dtype, callback=request_deadline(), schedule=schedule,
-                   **dict(hyper))
+    return niced(descend)(load_formula(text), optimizer, start, lr, steps, dtype=dtype, callback=request_deadline(),
+                          schedule=schedule, **dict(hyper))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

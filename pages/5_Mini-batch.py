@@ -27,7 +27,7 @@ from gradcore.minibatch_figures import (
 from ui.cache import TRAINING_RUNS_BYTES, bytes_cache
 from ui.chart import chart
 from ui.export import csv_button
-from ui.interrupt import bounded, request_deadline
+from ui.interrupt import bounded, niced, request_deadline
 from ui.minibatch_cost import show_decay, show_vectorisation
 from ui.outline import show_section_label
 from ui.sidebar import navigation_sidebar, page_url_view
@@ -64,8 +64,8 @@ def load_data(source: tuple) -> mb.Data:
 def cached_train(source: tuple, batch_size: int, lr: float, epochs: int, optimizer: str, seed: int, start: tuple,
                  label: str) -> mb.Run:
     """One run, keyed on plain values: a new batch size retrains only the mini-batch run."""
-    return mb.train(load_data(source), source[1], batch_size, lr, epochs, optimizer, seed, start, label,
-                    callback=request_deadline())
+    return niced(mb.train)(load_data(source), source[1], batch_size, lr, epochs, optimizer, seed, start, label,
+                           callback=request_deadline())
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

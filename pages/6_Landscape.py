@@ -33,7 +33,7 @@ from gradcore.landscape_figures import (
 from gradcore.optimizers import NAMES, latex_number
 from gradcore.presets import PRESETS
 from ui.chart import chart
-from ui.interrupt import bounded, request_deadline, stop_if_replaced
+from ui.interrupt import bounded, niced, request_deadline, stop_if_replaced
 from ui.landscape_rows import KAPPAS, momentum_phase_diagram, saddle_in_words
 from ui.outline import show_section_label
 from ui.point import point_params, point_sliders
@@ -98,7 +98,7 @@ def cached_basins(text: str, domain: tuple, optimizer: str, lr: float, momentum:
             bar.progress(last[0], text=f"Running {resolution * resolution:,} starts: step {t} of {total}")
 
     minima = cached_critical(text, domain).minima
-    out = ls.basins(load_formula(text), minima, domain, optimizer, lr, steps, resolution, callback=request_deadline(progress),
+    out = niced(ls.basins)(load_formula(text), minima, domain, optimizer, lr, steps, resolution, callback=request_deadline(progress),
                     **ls.with_momentum(optimizer, momentum))
     bar.empty()
     return out

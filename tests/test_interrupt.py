@@ -57,3 +57,26 @@ def test_the_mini_batch_page_stops_a_long_training_run():
     at.slider(key="mb_n").set_value(1000).run()
     at.slider(key="mb_ep").set_value(50)
     assert seconds_to_stop(at, timeout=0.5) < STOP_WITHIN_S
+
+
+def test_a_niced_calculation_runs_at_lower_priority_and_returns_or_raises_as_called():
+    """ui.interrupt.niced: another thread, niceness NICE on Linux, the value back, the exception re-raised."""
+    import os
+    import sys
+    import threading
+
+    from gradcore.budget import DeadlinePassed
+    from ui.interrupt import NICE, niced
+
+    def where() -> tuple[int, int]:
+        return threading.get_native_id(), os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    tid, nice = niced(where)()
+    assert tid != threading.get_native_id()
+    if sys.platform.startswith("linux"):
+        assert nice >= NICE > os.getpriority(os.PRIO_PROCESS, threading.get_native_id())   # only that thread is niced
+
+    def late() -> None:
+        raise DeadlinePassed(45.0, 3, 10)
+    with pytest.raises(DeadlinePassed):
+        niced(late)()

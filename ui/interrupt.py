@@ -12,13 +12,16 @@ callback that says so, shared by every calculation of the run, and @bounded turn
 from __future__ import annotations
 
 import functools
+import os
+import sys
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
-from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+from streamlit.runtime.scriptrunner_utils.script_run_context import add_script_run_ctx, get_script_run_ctx
 
 from gradcore.budget import DeadlinePassed, deadline
 
@@ -26,13 +29,30 @@ REQUEST_SECONDS = 45.0      # what one script run may compute while a class shar
                             # example, 2 × 20,000 Adam steps, takes 7-12 s here)
 LATE_KEPT_S = 600.0         # a request that ran out of time is answered with its sentence for this long
 LATE_KEPT = 64              # requests remembered as too slow, at most
+POLL_S = 0.05               # how often the script thread, waiting for a niced calculation, asks whether to stop
+NICE = 10                   # heavy calculations run at this niceness (Linux): every other session's rerun comes first
 CLOCK_KEPT_S = 3600.0       # a session's run clock is forgotten an hour after it started (the session is long gone)
 _RUN_CLOCKS: dict[str, tuple[dict, float]] = {}      # session id -> (its current run's cursors, when its clock started)
 _LATE: dict[str, OrderedDict] = {}      # per bounded function (kept across reruns of its page): arguments -> (when, stop)
 
 
+_WORKER = threading.local()     # in a niced calculation's thread: .cancelled, the Event its script thread sets
+
+
+class Cancelled(Exception):
+    """A niced calculation stops: its script thread was stopped or replaced (the script re-raises Streamlit's own)."""
+
+
 def stop_if_replaced(*_progress: object) -> None:
-    """A progress callback for gradcore's loops (descend, basins, train): raises Streamlit's stop or rerun if one waits."""
+    """A progress callback for gradcore's loops (descend, basins, train): raises Streamlit's stop or rerun if one waits.
+
+    Streamlit answers that question in the script's own thread only: in a niced calculation's thread, the script thread
+    asks and sets the calculation's `cancelled` event."""
+    cancelled = getattr(_WORKER, "cancelled", None)
+    if cancelled is not None:
+        if cancelled.is_set():
+            raise Cancelled
+        return
     _ = "_" in st.session_state
 
 
@@ -90,3 +110,52 @@ def bounded(change: str) -> Callable[[Callable], Callable]:
         run.late = late
         return run
     return decorate
+
+
+def niced(func: Callable) -> Callable:
+    """Decorator for a heavy calculation: it runs in a thread of lower CPU priority (Linux) while the script waits.
+
+    Every session's script is a thread of one server process: a basin map that keeps one core busy for seconds would
+    otherwise take its full share from the other sessions' reruns. The thread carries the script's context, so
+    progress callbacks (stop_if_replaced, request_deadline) still stop it; its result or exception comes back here."""
+    @functools.wraps(func)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        box: dict[str, Any] = {}
+
+        cancelled = threading.Event()
+
+        def work() -> None:
+            _WORKER.cancelled = cancelled
+            lower_priority()
+            try:
+                box["value"] = func(*args, **kwargs)
+            except BaseException as err:     # StopException, RerunException and DeadlinePassed included: re-raised below
+                box["error"] = err
+
+        thread = threading.Thread(target=work, name=f"niced {func.__qualname__}", daemon=True)
+        ctx = get_script_run_ctx()
+        if ctx is not None:
+            add_script_run_ctx(thread, ctx)
+        thread.start()
+        try:
+            while thread.is_alive():
+                thread.join(POLL_S)
+                if ctx is not None:
+                    stop_if_replaced()          # here, in the script thread, Streamlit's stop or rerun is raised
+        except BaseException:
+            cancelled.set()                     # the calculation ends at its next progress call
+            thread.join()
+            raise
+        if "error" in box:
+            raise box["error"]
+        return box["value"]
+    return run
+
+
+def lower_priority() -> None:
+    """This thread at niceness NICE (Linux threads are scheduled one by one); elsewhere nothing."""
+    if sys.platform.startswith("linux"):
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICE)
+        except OSError:
+            pass
