@@ -46,3 +46,11 @@ def test_the_export_zips_every_chart_of_the_page_as_html():
     with zipfile.ZipFile(io.BytesIO(figures_zip(figures))) as archive:
         assert sorted(archive.namelist()) == sorted(f"{key}.html" for key in charts)
         assert "Plotly.newPlot" in archive.read("fig_field.html").decode()
+
+
+@pytest.mark.usefixtures("clean_caches")
+def test_the_export_holds_figures_a_page_builds_once_for_every_session():
+    at = open_page("pages/4_Gradient_descent.py")           # its charts are builders with a memo, shared by sessions
+    with zipfile.ZipFile(io.BytesIO(figures_zip(at.session_state[FIGURES]))) as archive:
+        assert {"fig_map.html", "fig_loss.html"} <= set(archive.namelist())
+        assert "Plotly.addFrames" in archive.read("fig_map.html").decode()     # the path's animation came along

@@ -132,7 +132,7 @@ def chart(fig: go.Figure | Callable[[], go.Figure], key: str, *, on_click: Calla
     callbacks = {"on_missing_change": lambda: _forget(key), **({"on_click_change": on_click} if on_click else {})}
     with where if where is not None else contextlib.nullcontext():
         _mount(key=key, data=data, **callbacks)
-    remember(key, fig)
+    remember(key, lambda: join_figure(skeleton, parts))     # the figure as drawn, also when fig was a builder
 
 
 def clicked_points(key: str) -> list[dict]:

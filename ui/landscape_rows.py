@@ -40,8 +40,8 @@ def saddle_in_words() -> None:
                 "**along y it is a maximum**. The ground is flat right at the centre (∇f = 0), so descent can stop "
                 "there, yet it is neither a minimum nor a maximum.")
     surface, curves = st.columns(2, gap="medium")
-    chart(surface_fig, key="ls_fig_saddle_cuts", where=surface)
-    chart(curves_fig, key="ls_fig_saddle_curves", where=curves)
+    chart(surface_fig, key="ls_fig_saddle_cuts", where=surface, memo=())      # the same for everybody: sent as built once
+    chart(curves_fig, key="ls_fig_saddle_curves", where=curves, memo=())
     lam = ", ".join(num(v + 0.0) for v in cuts.eigenvalues)
     st.latex(r"H(0, 0) = \begin{pmatrix} 2 & 0 \\ 0 & -2 \end{pmatrix}, \quad \lambda = " + lam +
              r": \quad \lambda > 0 \text{ along } x \text{ (a cup)}, \quad \lambda < 0 \text{ along } y \text{ (a cap)}")
@@ -108,7 +108,7 @@ def momentum_phase_diagram(formula, point, minima, domain) -> None:
     rm, figure = _rate_map_figure(kappa, lam_max, lr, mu)
     rho = float(heavy_ball_rate(lr, mu, rm.eigenvalues))
     diagram, run = st.columns(2, gap="medium")
-    chart(figure, key=KEY_RATE_MAP, on_click=lambda: _pick_from_click(kappa, lam_max), where=diagram)
+    chart(figure, key=KEY_RATE_MAP, on_click=lambda: _pick_from_click(kappa, lam_max), where=diagram, memo=(kappa, lam_max, lr, mu))
     scale = (f"λ_max = {num(lam_max, 4)} is the largest curvature of f at its minimum {at} (whose own κ is "
              f"{num(own_kappa, 3)}), so the step sizes are f's own."
              if at else "f has no minimum in the plotted range, so λ_max = 1.")
@@ -125,13 +125,15 @@ def momentum_phase_diagram(formula, point, minima, domain) -> None:
         st.caption(f"On the quadratic: ρ = {num(rho, 4)}, " + (f"{shrink:.0f} steps to shrink the error a million-fold."
                                                                 if np.isfinite(shrink) else "so it diverges."))
         if formula.n == 2:
-            chart(_run_figure(formula.text, tuple(domain), x0, float(lr), float(mu)), key="ls_fig_rate_run")
+            setting = (formula.text, tuple(domain), x0, float(lr), float(mu))
+            chart(lambda: _run_figure(*setting), key="ls_fig_rate_run", memo=setting)
         if message:
             st.warning(message, icon=":material/warning:")
     if at:
         target = np.asarray(next(m.point for m in minima if m.name == at))
         distances = np.linalg.norm(points - target, axis=-1)
-        chart(rate_check_figure(np.arange(len(points)), distances, rho,
-                                f"Distance to {at}: measured on f, and ρᵗ of the quadratic"), key="ls_fig_rate_check")
+        chart(lambda: rate_check_figure(np.arange(len(points)), distances, rho,
+                                        f"Distance to {at}: measured on f, and ρᵗ of the quadratic"), key="ls_fig_rate_check",
+              memo=(formula.text, tuple(domain), x0, float(lr), float(mu), kappa, lam_max))
         st.caption("Near a minimum f is a quadratic bowl, so the run follows ρᵗ once it gets close, when κ is f's own "
                    "condition number there (λ_max / λ_min of H at the minimum).")
