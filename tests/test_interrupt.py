@@ -50,6 +50,7 @@ def test_the_callback_does_nothing_outside_a_script_run():
 
 
 @pytest.mark.usefixtures("clean_caches")
+@pytest.mark.serial    # a time limit: run alone (tests/run.py); the training runs niced, so beside other tests it waits for CPU
 def test_the_mini_batch_page_stops_a_long_training_run():
     """N = 1000, B = 1, 50 epochs: 50,000 torch steps (about 10 s); the page stops within an epoch of the request."""
     at = open_page("pages/5_Mini-batch.py")
