@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import time
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 
@@ -47,12 +48,11 @@ def wait_graph(page, *needles: str) -> str:
 def open_tab(page, name: str) -> None:
     """Show a tab and wait for the run it causes: the tabs are a keyed widget (?ag_tab=), a change reruns the page."""
     tab = page.get_by_role("tab", name=name)
-    if tab.get_attribute("aria-selected") == "true":
-        return
-    before = runs_finished(page)
     tab.click()
     wait_until(page, lambda: tab.get_attribute("aria-selected"), lambda v: v == "true", f"tab {name!r}")
-    wait_idle(page, after=before)
+    wait_until(page, lambda: parse_qs(urlparse(page.url).query).get("ag_tab", ["Computation graph"])[0],
+               lambda shown: shown == name, f"?ag_tab={name} (the run the tab causes writes it)")
+    wait_idle(page)
 
 
 def visible_tables(page) -> list[list[list[str]]]:
