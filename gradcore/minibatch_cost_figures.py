@@ -18,8 +18,8 @@ def epoch_time_figure(sizes: Sequence[int], seconds: Sequence[float], title: str
     fig = go.Figure(go.Scatter(x=list(sizes), y=np.asarray(seconds) * 1000, mode="lines+markers", name="one epoch",
                                line={"color": "#222222", "width": 3}, marker={"size": 9},
                                hovertemplate="B = %{x}<br>%{y:.3g} ms per epoch<extra></extra>"))
-    fig.update_xaxes(title="batch size B (log scale)", type="log")
-    fig.update_yaxes(title="milliseconds per epoch (log scale)", type="log", exponentformat="power")
+    fig.update_xaxes(title="batch size B (log scale)", type="log", dtick=1)   # powers of 10 only: no small 2, 5 labels
+    fig.update_yaxes(title="milliseconds per epoch (log scale)", type="log", dtick=1, exponentformat="power")
     return _legend_below(_layout(fig, title, height=440))
 
 
@@ -50,5 +50,5 @@ def floor_figure(pairs: Sequence[tuple[Run, Run]], best: float, n: int, title: s
             fig.add_trace(go.Scatter(x=run.examples[drawn] / n, y=excess[drawn], mode="lines", name=f"{run.label}, {suffix}",
                                      line={"color": color, "width": 2, "dash": dash}))
     fig.update_xaxes(title="epoch (examples processed / N)")
-    fig.update_yaxes(title="L − L*  (log scale)", type="log", exponentformat="power")
+    fig.update_yaxes(title="L − L*  (log scale)", type="log", dtick=1, exponentformat="power")
     return _legend_below(_layout(fig, title, height=440))

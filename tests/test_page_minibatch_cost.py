@@ -38,8 +38,10 @@ def test_loss_against_seconds_uses_the_measured_epoch_times():
 
 def test_decay_lowers_the_noise_floor_shown():
     at = open_page(PAGE)
+    assert "mb_k0" not in [s.key for s in at.select_slider]      # k₀ comes with the decay, never as a greyed-out slider
     at.toggle(key="mb_decay").set_value(True).run()
     assert not at.exception and not at.error
+    assert at.select_slider(key="mb_k0").value == 200
     table = at.dataframe[-1].value
     data = mb.synthetic("linear", 200, 2.0, -1.0, 0.5, 0)
     best = mb.optimum(data, "linear").loss

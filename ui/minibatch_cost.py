@@ -62,13 +62,13 @@ def show_decay(source: tuple, data: mb.Data, comparison: mb.Comparison, settings
     decay = c1.toggle("Decay the learning rate", key="mb_decay", persist_state=KEEP,
                       help="torch.optim.lr_scheduler.LambdaLR with γₖ = γ / (1 + k / k₀), stepped "
                            "after every optimizer step.")
-    st.session_state.setdefault("mb_k0", 200)
-    k0 = c2.select_slider("k₀ (optimizer steps until γ has halved)", (50, 100, 200, 500, 1000), key="mb_k0",
-                          persist_state=KEEP, disabled=not decay)
-    if not decay:
+    if not decay:          # k₀ only with the decay: a disabled slider's grey text is unreadable on a projector
         st.caption("With a constant γ the mini-batch and B = 1 runs stop improving at a floor set by the gradient noise "
                    "(below): switch the decay on to see the floor before and after.")
         return
+    st.session_state.setdefault("mb_k0", 200)
+    k0 = c2.select_slider("k₀ (optimizer steps until γ has halved)", (50, 100, 200, 500, 1000), key="mb_k0",
+                          persist_state=KEEP)
     items = tuple(sorted(settings.items()))
     constant = [r for r in (comparison.mini, comparison.sgd) if r.batch_size < data.n]
     pairs = [(r, cached_decayed(source, data, items, r.batch_size, int(k0), r.label)) for r in constant]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import time
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 
@@ -45,9 +46,13 @@ def wait_graph(page, *needles: str) -> str:
 
 
 def open_tab(page, name: str) -> None:
+    """Show a tab and wait for the run it causes: the tabs are a keyed widget (?ag_tab=), a change reruns the page."""
     tab = page.get_by_role("tab", name=name)
     tab.click()
     wait_until(page, lambda: tab.get_attribute("aria-selected"), lambda v: v == "true", f"tab {name!r}")
+    wait_until(page, lambda: parse_qs(urlparse(page.url).query).get("ag_tab", ["Computation graph"])[0],
+               lambda shown: shown == name, f"?ag_tab={name} (the run the tab causes writes it)")
+    wait_idle(page)
 
 
 def visible_tables(page) -> list[list[list[str]]]:
@@ -162,8 +167,8 @@ def test_vector_tab_loads_the_lecture_example(page):
     wait_idle(page, after=before)
     assert formula_text(page) == "2(x1^2+x2^2+x3^2+x4^2)"
     open_tab(page, "Vector input")
-    # the click's rerun may still be replacing the old (x, y) table: wait for the x1..x4 one
-    vector = wait_table(page, "sympy ∂f/∂·", lambda t: "x" in t, "the table of x = (x1, …, x4)")
+    # the click's rerun may still be replacing the old (x, y) table, or drawing the new one's rows: wait for all four
+    vector = wait_table(page, "sympy ∂f/∂·", lambda t: len(t.get("x", ())) == 4, "the table of x = (x1, …, x4)")
     assert vector["x"] == ["0", "1", "2", "3"]
     assert vector["x.grad"] == ["0", "4", "8", "12"] and vector["sympy ∂f/∂·"] == ["0", "4", "8", "12"]
     assert_page_ok(page)
@@ -195,7 +200,7 @@ def test_grad_of_grad_tab_and_the_code(page):
     assert hessians == [[["-26", "8"], ["8", "-10"]]] * 2
     assert "agree to float64 rounding" in " ".join(visible_alerts(page, "Success"))
     page.get_by_text("Show the code").click()
-    code = page.locator('[data-testid="stExpander"] [data-testid="stCode"]')
+    code = page.locator('[data-testid="stMain"] [data-testid="stExpander"] [data-testid="stCode"]')   # not the sidebar's link
     code.wait_for(state="visible")
     source = code.inner_text()
     assert "def f(x, y):" in source and "return (x + y**2 - 7)**2 + (x**2 + y - 11)**2" in source
