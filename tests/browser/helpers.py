@@ -479,3 +479,27 @@ def write_timings(timings: dict[str, Any]) -> Path:
     body = {"limits_s": {"page_load": LOAD_LIMIT_S, "interaction": INTERACTION_LIMIT_S}, **timings}
     TIMINGS_FILE.write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return TIMINGS_FILE
+
+
+_TRACE_JS = """([key, name]) => {
+  const gd = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+  const t = gd && gd._fullData && gd._fullData.find(t => t.name === name);
+  const a = v => Array.from(v ?? []);
+  return t ? {x: a(t.x), y: a(t.y), z: a(t.z), text: Array.isArray(t.text) ? t.text : [t.text]} : null;
+}"""
+
+_POINT_TO_PIXEL_JS = """([key, x, y]) => {
+  const gd = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+  const r = gd.getBoundingClientRect(), xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+  return [r.left + xa._offset + xa.l2p(x), r.top + ya._offset + ya.l2p(y)];
+}"""
+
+
+def chart_trace(page: Page, key: str, name: str) -> dict | None:
+    """A trace of the chart with this key, as plotly holds it in the browser now."""
+    return page.evaluate(_TRACE_JS, [key, name])
+
+
+def chart_pixel(page: Page, key: str, x: float, y: float) -> tuple[float, float]:
+    """Where the data point (x, y) of the chart with this key is on the page, in CSS pixels (for a mouse click)."""
+    return tuple(page.evaluate(_POINT_TO_PIXEL_JS, [key, x, y]))

@@ -18,6 +18,8 @@ from .helpers import (
     TIMEOUT_S,
     assert_page_ok,
     best_of,
+    chart_pixel,
+    chart_trace,
     goto,
     read_metric,
     runs_finished,
@@ -38,22 +40,6 @@ pytestmark = pytest.mark.browser
 PAGE = "Gradient_descent"
 LECTURE_FINAL = "(-3.7793, -3.2832)"
 
-_TRACE_JS = """([key, name]) => {
-  const gd = document.querySelector(`.st-key-${key} .js-plotly-plot`);
-  const t = gd && gd._fullData && gd._fullData.find(t => t.name === name);
-  return t ? {x: Array.from(t.x ?? []), y: Array.from(t.y ?? []), text: Array.from(t.text ?? [])} : null;
-}"""
-
-_POINT_TO_PIXEL_JS = """([key, x, y]) => {
-  const gd = document.querySelector(`.st-key-${key} .js-plotly-plot`);
-  const r = gd.getBoundingClientRect(), xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
-  return [r.left + xa._offset + xa.l2p(x), r.top + ya._offset + ya.l2p(y)];
-}"""
-
-
-def chart_trace(page, key: str, name: str) -> dict | None:
-    """A trace of the chart with this key, as plotly holds it in the browser now."""
-    return page.evaluate(_TRACE_JS, [key, name])
 
 
 def choose(page, key: str, option: str) -> None:
@@ -117,7 +103,7 @@ def test_worked_example_button_shows_the_lecture_final_point(page):
 
 def test_click_on_the_map_sets_the_start(page, timings):
     goto(page, PAGE, timeout=FIRST_LOAD_TIMEOUT_S)
-    x, y = page.evaluate(_POINT_TO_PIXEL_JS, ["fig_map", 2.0, 2.5])
+    x, y = chart_pixel(page, "fig_map", 2.0, 2.5)
     before, stamp, start = runs_finished(page), stamp_charts(page), time.perf_counter()
     page.mouse.click(x, y)
     wait_idle(page, after=before)

@@ -16,6 +16,8 @@ from .helpers import (
     INTERACTION_LIMIT_S,
     assert_page_ok,
     best_of,
+    chart_pixel,
+    chart_trace,
     goto,
     read_metric,
     runs_finished,
@@ -31,23 +33,6 @@ from .helpers import (
 
 pytestmark = pytest.mark.browser
 
-_TRACE_JS = """([key, name]) => {
-  const gd = document.querySelector(`.st-key-${key} .js-plotly-plot`);
-  const t = gd && gd._fullData && gd._fullData.find(t => t.name === name);
-  const a = v => Array.from(v ?? []);
-  return t ? {x: a(t.x), y: a(t.y), z: a(t.z), text: Array.isArray(t.text) ? t.text : [t.text]} : null;
-}"""
-
-_POINT_TO_PIXEL_JS = """([key, x, y]) => {
-  const gd = document.querySelector(`.st-key-${key} .js-plotly-plot`);
-  const r = gd.getBoundingClientRect(), xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
-  return [r.left + xa._offset + xa.l2p(x), r.top + ya._offset + ya.l2p(y)];
-}"""
-
-
-def chart_trace(page, key: str, name: str) -> dict | None:
-    """A trace of the chart with this key, as plotly holds it in the browser now."""
-    return page.evaluate(_TRACE_JS, [key, name])
 
 
 def himmelblau(x: float, y: float) -> float:
@@ -126,7 +111,7 @@ def test_saddle_cuts_and_a_click_on_the_phase_diagram(page, timings):
     lam_max = 54 + math.sqrt(800)                                                      # H(3, 2) = [[74, 20], [20, 34]]
     step, momentum = 4 / lam_max * 0.5, 0.5                                            # a point of the click grid
     page.locator(".st-key-ls_fig_rate").scroll_into_view_if_needed()
-    x, y = page.evaluate(_POINT_TO_PIXEL_JS, ["ls_fig_rate", step, momentum])
+    x, y = chart_pixel(page, "ls_fig_rate", step, momentum)
     before, stamp = runs_finished(page), stamp_charts(page)
     page.mouse.click(x, y)
     wait_idle(page, after=before)
