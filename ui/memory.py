@@ -71,4 +71,14 @@ def keep_memory_low(check_every_s: float = CHECK_EVERY_S) -> threading.Thread:
                 libc.mallopt(M_ARENA_MAX, ARENA_MAX)
             _keeper = threading.Thread(target=_keep, args=(check_every_s,), name="gradient-lab-memory", daemon=True)
             _keeper.start()
+            freeze_imports()
     return _keeper
+
+
+def freeze_imports() -> None:
+    """Move what exists now (torch, sympy, plotly, streamlit: the imported modules) out of the garbage collector's view.
+
+    Streamlit runs gc.collect(2) after every rerun (runner.postScriptGC); walking those modules' objects took 0.26-0.45
+    CPU-s a rerun (issue 17). gc.freeze() keeps them out of later collections: they live as long as the process anyway."""
+    gc.collect()
+    gc.freeze()
