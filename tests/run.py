@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 MAX_WORKERS = 4         # each xdist worker holds torch, sympy and Streamlit (about 0.5 GB)
 NO_TESTS = 5            # pytest's exit code when the selection is empty
-SUMMARY = re.compile(r"^=+ (.+?) in [\d.]+s")
+SUMMARY = re.compile(r"^(?:=+ )?(\d+ (?:passed|failed|errors?|skipped|deselected|xfailed|xpassed).*?) in [\d.]+s")   # with -q: no "==="
 COUNT = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed|deselected)")
 
 

@@ -69,3 +69,9 @@ def test_the_tests_that_measure_load_memory_or_latency_ratios_are_serial():
     for path in ("tests/test_load.py", "tests/browser/test_hostile_load.py"):
         text = (ROOT / path).read_text(encoding="utf-8")
         assert "pytest.mark.serial" in text, path
+
+
+def test_the_counts_are_read_from_a_quiet_summary_too():
+    """pytest -q drops the === around its summary line: the total must still add it up."""
+    assert run.counts_of("....\n41 passed, 1723 deselected, 6 warnings in 185.44s (0:03:05)\n") == {
+        "passed": 41, "deselected": 1723}
