@@ -51,7 +51,7 @@ def read(path: Path, locale: str | None = None) -> Catalog:
 def write(catalog: Catalog, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as f:
-        write_po(f, catalog, width=120, sort_output=True, omit_header=False)
+        write_po(f, catalog, width=120, sort_output=True, omit_header=False, include_lineno=False)
 
 
 def update() -> None:

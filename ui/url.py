@@ -14,7 +14,7 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode, urlparse
+from urllib.parse import urlparse
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -29,6 +29,7 @@ _VISIT = "_url_visit_page"      # the page whose visit is under way
 _FRESH = "_url_fresh_visit"     # True on the first run of a page visit
 _READ = "_url_read_keys"        # the session keys this run took from the URL
 _NOTES = "_url_notes"           # the sentences about values of the link that could not be used, for this visit
+_PARAMS = "_url_params"         # the parameters of the page shown: a region's rerun (ui.region) writes them again
 
 
 @dataclass(frozen=True)
@@ -206,6 +207,11 @@ def write(params: Iterable[Param]) -> None:
             st.query_params[p.name] = text
 
 
+def rewrite() -> None:
+    """Write the URL again from the page's parameters (after a region's rerun, which skips the page's own write)."""
+    write(st.session_state.get(_PARAMS, ()))
+
+
 def drop_unknown(known: Iterable[str]) -> None:
     """Remove the URL's parameters this page does not use, noting each (only on the first run of a visit)."""
     names = set(known)
@@ -229,13 +235,6 @@ def page_name() -> str:
     return urlparse(st.context.url or "").path.strip("/") or "home"
 
 
-def view_link() -> str:
-    """The address of this view: the page's URL and the query string."""
-    query = urlencode(st.query_params.to_dict())
-    base = st.context.url or ""
-    return base + (f"?{query}" if query else "")
-
-
 def show_notes() -> None:
     """The sentences about values of the link that could not be used, as one warning."""
     notes = st.session_state.get(_NOTES) or []
@@ -244,12 +243,48 @@ def show_notes() -> None:
                    + "\n".join(f"- {tr(n)}" for n in notes), icon=":material/link_off:")
 
 
+# The address bar always holds the current view (each run writes the URL, a region's rerun too); this element shows it
+# as it is when looked at, with a copy button, so a link copied after a region's rerun is never one run behind.
+_LINK_JS = """
+export default function (component) {
+  const root = component.parentElement;
+  let box = root.querySelector(":scope > .gl-link");
+  if (!box) {
+    box = document.createElement("div");
+    box.className = "gl-link";
+    box.innerHTML = `<code class="gl-link-text" style="display:block;word-break:break-all;white-space:pre-wrap;
+        font-size:0.85rem;padding:0.4rem;background:rgba(128,128,128,0.08);border-radius:0.3rem"></code>
+      <button class="gl-link-copy" type="button" style="margin-top:0.3rem"></button>`;
+    root.appendChild(box);
+    const text = box.querySelector(".gl-link-text"), button = box.querySelector(".gl-link-copy");
+    const show = () => { if (text.textContent !== window.location.href) text.textContent = window.location.href; };
+    show();
+    box.timer = setInterval(show, 400);
+    button.addEventListener("click", async () => {
+      show();
+      try { await navigator.clipboard.writeText(window.location.href); }
+      catch (e) {   // no clipboard API on plain http: select the text for Ctrl+C
+        const range = document.createRange(); range.selectNodeContents(text);
+        const sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(range); document.execCommand("copy");
+      }
+      button.textContent = box.copied;
+      setTimeout(() => { button.textContent = box.copy; }, 1500);
+    });
+  }
+  box.copy = component.data.copy; box.copied = component.data.copied;
+  box.querySelector(".gl-link-copy").textContent = box.copy;
+  return () => { clearInterval(box.timer); box.remove(); };
+}
+"""
+_live_link = st.components.v2.component("gradient_lab_view_link", js=_LINK_JS, isolate_styles=False)
+
+
 def link_and_reset(params: Sequence[Param]) -> None:
     """The sidebar's 'link to this view' (copyable) and 'reset to this page's defaults'."""
     with st.sidebar:
         with st.expander(_("Link to this view"), icon=":material/link:"):
-            st.caption(_("Copy it (the button at the right): it opens this page with every setting as it is now."))
-            st.code(view_link(), language=None, wrap_lines=True)
+            st.caption(_("Copy it with the button below: it opens this page with every setting as it is now."))
+            _live_link(key="url_live_link", data={"copy": _("Copy link"), "copied": _("Copied")})
         st.button(_("Reset this page to its defaults"), key="url_reset", on_click=reset, args=(list(params),),
                   icon=":material/restart_alt:", width="stretch")
         figures_button(page_name())
@@ -259,6 +294,7 @@ def view_in_url(shared: Sequence[Param], page: Sequence[Param]) -> None:
     """A page's whole view in the URL: read on a visit's first run, written back, unknown keys dropped, notes shown."""
     read(page)
     every = [*shared, *page]
+    st.session_state[_PARAMS] = every
     write(every)
     drop_unknown([*(p.name for p in every), KEY_LANG, PRESENT])   # ?lang= and ?present= belong to every page
     show_notes()
