@@ -15,6 +15,7 @@ from gradcore.formula import MAX_LENGTH
 from gradcore.messages import msg
 from gradcore.presets import DEFAULT, PRESETS, Preset, find_preset
 from gradcore.symbolic import OverBudget
+from ui.chart import plotly_preload
 from ui.i18n import _, in_language, language_control, tr, translated
 from ui.memory import keep_memory_low
 from ui.present import presenter_view
@@ -189,7 +190,7 @@ def _page_frame() -> None:
     keep_memory_low()
     start_visit()
     restore_after_page_switch()
-    st.markdown(_CSS, unsafe_allow_html=True)
+    st.markdown(_CSS + plotly_preload(), unsafe_allow_html=True)
     presenter_view()
 
 

@@ -110,10 +110,23 @@ def test_plotly_js_is_the_plotly_package_copy_served_by_the_app_once_per_tab(pag
     goto(page, "Directional_derivative")
     navigate(page, "Gradient_descent")
     assert page.evaluate("() => window.Plotly.version") == plotly.offline.get_plotlyjs_version()
-    assert [u for u in requests if u.endswith("plotly.min.js")] == [f"{app_url}/component/ui.chart.plotly_js/plotly.min.js"]
+    assert [u for u in requests if "plotly.min.js" in u] == [f"{app_url}/app/static/plotly.min.js?v={plotly.__version__}"]
     assert all(u.startswith((app_url, "blob:", "data:")) for u in requests), [u for u in requests if not u.startswith(app_url)]
     options = plot(page, "fig_loss").evaluate("gd => gd._context.toImageButtonOptions")
     assert (options["width"], options["height"]) == (1920, 1080)      # the toolbar's PNG at projector size
+
+
+def test_a_second_page_load_takes_plotly_js_from_the_browser_cache(page, app_context):
+    """4.6 MB of plotly.js are downloaded once per browser, not on every page opened by its URL (static/, Last-Modified)."""
+    goto(page, "Autograd")
+    again = app_context.new_page()
+    try:
+        goto(again, "Gradient")
+        downloaded = again.evaluate("() => performance.getEntriesByType('resource')"
+                                    ".filter(e => e.name.includes('plotly.min.js')).map(e => e.transferSize)")
+    finally:
+        again.close()
+    assert downloaded == [0], f"bytes of plotly.min.js transferred by the second page load: {downloaded}"
 
 
 def test_charts_use_the_width_they_are_given_at_1920(page):
