@@ -202,9 +202,23 @@ def _sweep_menu(tr=str) -> list[dict]:
              "buttons": [{"label": tr(msg("⟳ Turn u once around")), "method": "animate", "args": [None, play]}]}]
 
 
-def _arrow_annotations(start, vector, color: str, label: str) -> list[dict]:
-    end = np.asarray(start, dtype=np.float64) + np.asarray(vector, dtype=np.float64)
-    direction = np.asarray(vector, dtype=np.float64) / max(float(np.hypot(*vector)), 1e-300)
+def inside_plot(grid: Grid, start, vector) -> float:
+    """The largest t ≤ 1 with start + t·vector inside the plot area (the grid's box); 0 where start is on its edge."""
+    t = 1.0
+    for k, (lo, hi) in enumerate(((grid.xs[0], grid.xs[-1]), (grid.ys[0], grid.ys[-1]))):
+        if vector[k] > 0:
+            t = min(t, (hi - start[k]) / vector[k])
+        elif vector[k] < 0:
+            t = min(t, (lo - start[k]) / vector[k])
+    return float(max(t, 0.0))
+
+
+def _arrow_annotations(start, vector, color: str, label: str, grid: Grid | None = None) -> list[dict]:
+    """An arrow from start along vector with its label at the tip; with `grid`, cut at the plot area's edge so that it
+    never runs over the colour bar (its label then sits inside, behind the tip)."""
+    t = 1.0 if grid is None else inside_plot(grid, start, vector)
+    end = np.asarray(start, dtype=np.float64) + t * np.asarray(vector, dtype=np.float64)
+    direction = np.asarray(vector, dtype=np.float64) / max(float(np.hypot(*vector)), 1e-300) * (1 if t == 1.0 else -1)
     return [
         {"x": end[0], "y": end[1], "ax": start[0], "ay": start[1], "xref": "x", "yref": "y", "axref": "x", "ayref": "y",
          "showarrow": True, "arrowhead": 2, "arrowsize": 1.1, "arrowwidth": 4, "arrowcolor": color, "text": ""},
@@ -229,15 +243,15 @@ def level_set_figure(grid: Grid, p2, value: float, u2=None, grad2=None, title: s
     data.append({"type": "scatter", "x": [p2[0]], "y": [p2[1]], "mode": "markers", "name": "P", "marker": _marker_p()})
     annotations, length = [], _arrow_length(grid)
     if u2 is not None:
-        annotations += _arrow_annotations(p2, length * np.asarray(u2, dtype=np.float64), DIRECTION_COLOR, "u")
+        annotations += _arrow_annotations(p2, length * np.asarray(u2, dtype=np.float64), DIRECTION_COLOR, "u", grid)
     g = _unit(grad2) if grad2 is not None else None
     if g is not None and np.isfinite(value):
-        annotations += _arrow_annotations(p2, length * g, GRADIENT_COLOR, "∇f")
+        annotations += _arrow_annotations(p2, length * g, GRADIENT_COLOR, "∇f", grid)
     layout = _layout_dict(title, annotations=annotations, **_plane_axes(grid))
     frames = []
     if sweep is not None and u2 is not None:
         layout.update(updatemenus=_sweep_menu(tr), margin={**layout["margin"], "t": 95})     # the button under the title
-        frames = [{"name": f"{t:g}", "layout": {"annotations": _arrow_annotations(p2, length * unit_u(t), DIRECTION_COLOR, "u")
+        frames = [{"name": f"{t:g}", "layout": {"annotations": _arrow_annotations(p2, length * unit_u(t), DIRECTION_COLOR, "u", grid)
                                                 + annotations[2:]}} for t in sweep.thetas]
     return go.Figure(data, layout, frames)
 
