@@ -26,14 +26,20 @@ from gradcore.directional import (
 )
 from gradcore.figures import (
     SWEEP_FRAMES,
+    THETA_MARKER,
     curve_with_tangent_figure,
-    directional_surface_figure,
-    level_set_figure,
+    directional_surface_base,
+    directional_surface_moving,
+    level_set_arrows,
+    level_set_base,
+    level_sweep_frames,
     sample_grid,
     slice_figure,
-    theta_figure,
+    theta_base,
+    theta_marker,
+    theta_sweep_frames,
 )
-from ui.chart import chart
+from ui.chart import Layers, chart
 from ui.hiker import (
     extend_trail,
     fine_theta,
@@ -183,26 +189,33 @@ else:
     grid = cached_grid(f.text, sel.domain, tuple(P) if f.n > 2 else None, axes)
     top_left, top_right = st.columns(2, gap="medium")
     sweep = theta_curve(d.plane_gradient, SWEEP_FRAMES)     # the frames of the θ sweep button
-    chart(surface_with_hiker(directional_surface_figure(grid, d.plane_point, d.value, d.plane_u, sl.points[:, list(axes)],
-                                                     sl.values, slope, d.plane_gradient, _("The cut along u and its tangent"),
-                                                     tr),
-                             f, d, sl, grid),
-                          key="fig_surface", where=top_left)
-    chart(level_map_with_trail(level_set_figure(grid, d.plane_point, d.value, d.plane_u, d.plane_gradient,
-                                            _("Level curves: ∇f is perpendicular ({others})", others=others) if others
-                                            else _("Level curves: ∇f is perpendicular"), sweep, tr), f, d),
-                           key="fig_level", where=top_right)
+    at_p = (f.text, sel.domain, tuple(P), axes)             # what the charts' static layers depend on (not θ)
+    surface_title = _("The cut along u and its tangent")
+    chart(Layers([(lambda: directional_surface_base(grid, surface_title), (f.text, sel.domain, at_p[2] if f.n > 2 else None, axes)),
+                  (surface_with_hiker(directional_surface_moving(grid, d.plane_point, d.value, d.plane_u, sl.points[:, list(axes)],
+                                                                 sl.values, slope, d.plane_gradient, tr), f, d, sl, grid), None)]),
+          key="fig_surface", where=top_left)
+    level_title = (_("Level curves: ∇f is perpendicular ({others})", others=others) if others
+                   else _("Level curves: ∇f is perpendicular"))
+    chart(Layers([(lambda: level_set_base(grid, d.plane_point, d.value, d.plane_gradient, level_title, sweep, tr, False), at_p),
+                  (lambda: {"frames": level_sweep_frames(grid, d.plane_point, d.value, d.plane_gradient, sweep)}, at_p),
+                  (level_map_with_trail(level_set_arrows(grid, d.plane_point, d.value, d.plane_u, d.plane_gradient), f, d),
+                   None)]),
+          key="fig_level", where=top_right)
     hiker_caption(d)
     trail_caption(f, d)
     curve = theta_curve(d.plane_gradient)
     bottom_left, bottom_right = st.columns(2, gap="medium")
     chart(slice_figure(sl.t, sl.values, d.value, slope, one_sided, _("The slice g(t) = f(P + t u)"), tr),
                              key="fig_slice", where=bottom_left)
-    kink_curve = None if d.differentiable or not d.defined else one_sided_curve(f, P, curve.thetas, axes)
-    chart(theta_figure(curve.thetas, curve.values, theta, d.rate,
-                                           curve.phi, curve.maximum, curve.zeros, _("D_u f for every direction θ"), kink_curve,
-                                           "" if d.defined else _("f is not defined at P"), sweep, tr), key="fig_theta",
-          where=bottom_right)
+    theta_title, note = _("D_u f for every direction θ"), "" if d.defined else _("f is not defined at P")
+    def kink_curve():
+        return None if d.differentiable or not d.defined else one_sided_curve(f, P, curve.thetas, axes)
+    marked, base = bool(np.isfinite(d.rate)), (*at_p, bool(np.isfinite(d.rate)))
+    chart(Layers([(lambda: theta_base(curve.thetas, curve.values, curve.phi, curve.maximum, curve.zeros, theta_title,
+                                      kink_curve(), note, sweep, marked, tr, False), base),
+                  (lambda: {"frames": theta_sweep_frames(sweep, THETA_MARKER)} if d.differentiable and marked else {}, base),
+                  (theta_marker(theta, d.rate, tr), None)]), key="fig_theta", where=bottom_right)
 
 error_column = _("|quotient − ∇f·u|") if d.differentiable else _("|quotient − one-sided limit|")
 st.subheader(_("D_u f three ways"))
