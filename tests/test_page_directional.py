@@ -256,8 +256,14 @@ def test_charts_in_layers_are_the_one_piece_figures_after_theta_and_p_moves():
     what it draws is exactly the figure the one-piece builders make for the same P and θ."""
     from gradcore import parse
     from gradcore.directional import directional, directional_slice, theta_curve
-    from gradcore.figures import (SWEEP_FRAMES, _arrow_length, directional_surface_figure, level_set_figure, sample_grid,
-                                  theta_figure)
+    from gradcore.figures import (
+        SWEEP_FRAMES,
+        _arrow_length,
+        directional_surface_figure,
+        level_set_figure,
+        sample_grid,
+        theta_figure,
+    )
     from gradcore.teaching_figures import add_hiker
 
     at = open_page(PAGE)
@@ -265,7 +271,8 @@ def test_charts_in_layers_are_the_one_piece_figures_after_theta_and_p_moves():
         at.slider(key=key).set_value(value).run()
     f, P, theta = parse(HIMMELBLAU), np.array([1.5, 1.0]), 200.0
     d, grid = directional(f, P, theta), sample_grid(f, (-6, 6, -6, 6))
-    sl, sweep, curve = directional_slice(f, P, d.u, (-6, -6), (6, 6)), theta_curve(d.plane_gradient, SWEEP_FRAMES), theta_curve(d.plane_gradient)
+    sl, curve = directional_slice(f, P, d.u, (-6, -6), (6, 6)), theta_curve(d.plane_gradient)
+    sweep = theta_curve(d.plane_gradient, SWEEP_FRAMES)
     surface = directional_surface_figure(grid, P, d.value, d.plane_u, sl.points, sl.values, d.sympy, d.plane_gradient,
                                          "The cut along u and its tangent")
     ahead = sl.t >= 0
