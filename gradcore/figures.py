@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -322,6 +323,17 @@ def curve_with_tangent_figure(xs: np.ndarray, ys: np.ndarray, x0: float, y0: flo
                               one_sided: float | None = None, xlabel: str = "t", ylabel: str = "",
                               title: str = "", tr=str) -> go.Figure:
     """y = g(x) with its tangent y0 + slope (x − x0) at x0, or, at a kink, the one-sided tangent to the right."""
+    return stacked(curve_base(xlabel, title), curve_with_tangent_moving(xs, ys, x0, y0, slope, one_sided, ylabel, tr))
+
+
+def curve_base(xlabel: str = "t", title: str = "") -> go.Figure:
+    """The layout of curve_with_tangent_figure that the curve does not change (with plotly's template)."""
+    return go.Figure([], _layout_dict(title, SMALL_HEIGHT, xaxis={"title": xlabel}))
+
+
+def curve_with_tangent_moving(xs: np.ndarray, ys: np.ndarray, x0: float, y0: float, slope: float,
+                              one_sided: float | None = None, ylabel: str = "", tr=str) -> go.Figure:
+    """The curve, its tangent (or one-sided tangent) and P, with the y range they need (a layer without a template)."""
     data = [{"type": "scatter", "x": xs, "y": ys, "mode": "lines", "name": "curve", "line": {"width": 3},
              "showlegend": False}]
     quarter = (xs[-1] - xs[0]) / 4
@@ -337,8 +349,7 @@ def curve_with_tangent_figure(xs: np.ndarray, ys: np.ndarray, x0: float, y0: flo
                      "line": {"width": 3, "dash": "dash", "color": POINT_COLOR}})
     if np.isfinite(y0):
         data.append({"type": "scatter", "x": [x0], "y": [y0], "mode": "markers", "name": "P", "marker": _marker_p(12)})
-    layout = _layout_dict(title, SMALL_HEIGHT, xaxis={"title": xlabel}, yaxis={"title": ylabel, "range": _y_range(ys, y0)})
-    return go.Figure(data, layout)
+    return go.Figure(data, {**NO_TEMPLATE, "yaxis": {"title": ylabel, "range": _y_range(ys, y0)}})
 
 
 def slice_figure(t: np.ndarray, values: np.ndarray, value: float, slope: float, one_sided: float | None = None,
@@ -346,6 +357,13 @@ def slice_figure(t: np.ndarray, values: np.ndarray, value: float, slope: float, 
     """g(t) = f(P + t u) with its tangent at t = 0 (slope D_u f), or the one-sided tangent for t ≥ 0 at a kink."""
     return curve_with_tangent_figure(t, values, 0.0, value, slope, one_sided, tr(msg("t (distance from P along u)")),
                                      "g(t)", title, tr)
+
+
+def slice_layers(t: np.ndarray, values: np.ndarray, value: float, slope: float, one_sided: float | None = None,
+                 title: str = "", tr=str) -> tuple[Callable[[], go.Figure], go.Figure]:
+    """slice_figure as (a builder of its fixed layout, its moving layer): the layers ui.chart.Layers draws as one."""
+    return (lambda: curve_base(tr(msg("t (distance from P along u)")), title),
+            curve_with_tangent_moving(t, values, 0.0, value, slope, one_sided, "g(t)", tr))
 
 
 def theta_figure(thetas: np.ndarray, values: np.ndarray, theta: float, current: float, phi: float, maximum: float,

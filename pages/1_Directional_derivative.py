@@ -35,6 +35,7 @@ from gradcore.figures import (
     level_sweep_frames,
     sample_grid,
     slice_figure,
+    slice_layers,
     theta_base,
     theta_marker,
     theta_sweep_frames,
@@ -178,8 +179,8 @@ def direction_view(f, sel, P: np.ndarray, axes: tuple[int, int], controls, reado
         trail_caption(f, d)
         curve = theta_curve(d.plane_gradient)
         bottom_left, bottom_right = st.columns(2, gap="medium")
-        chart(slice_figure(sl.t, sl.values, d.value, slope, one_sided, _("The slice g(t) = f(P + t u)"), tr),
-                                 key="fig_slice", where=bottom_left)
+        fixed, moving = slice_layers(sl.t, sl.values, d.value, slope, one_sided, _("The slice g(t) = f(P + t u)"), tr)
+        chart(Layers([(fixed, ("slice",)), (moving, None)]), key="fig_slice", where=bottom_left)
         theta_title, note = _("D_u f for every direction θ"), "" if d.defined else _("f is not defined at P")
         def kink_curve():
             return None if d.differentiable or not d.defined else one_sided_curve(f, P, curve.thetas, axes)

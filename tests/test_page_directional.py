@@ -252,7 +252,7 @@ def test_overflow_is_called_overflow():
 
 
 def test_charts_in_layers_are_the_one_piece_figures_after_theta_and_p_moves():
-    """The page builds the surface, the level map and the θ curve in layers (the parts a θ step leaves alone built once);
+    """The page builds the surface, the level map, the slice and the θ curve in layers (the parts a θ step leaves alone built once);
     what it draws is exactly the figure the one-piece builders make for the same P and θ."""
     from gradcore import parse
     from gradcore.directional import directional, directional_slice, theta_curve
@@ -262,6 +262,7 @@ def test_charts_in_layers_are_the_one_piece_figures_after_theta_and_p_moves():
         directional_surface_figure,
         level_set_figure,
         sample_grid,
+        slice_figure,
         theta_figure,
     )
     from gradcore.teaching_figures import add_hiker
@@ -280,6 +281,7 @@ def test_charts_in_layers_are_the_one_piece_figures_after_theta_and_p_moves():
     expected = {
         "fig_surface": surface,
         "fig_level": level_set_figure(grid, P, d.value, d.plane_u, d.plane_gradient, "Level curves: ∇f is perpendicular", sweep),
+        "fig_slice": slice_figure(sl.t, sl.values, d.value, d.sympy, None, "The slice g(t) = f(P + t u)"),
         "fig_theta": theta_figure(curve.thetas, curve.values, theta, d.rate, curve.phi, curve.maximum, curve.zeros,
                                   "D_u f for every direction θ", sweep=sweep),
     }
