@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -151,16 +152,44 @@ def _plane_axes(grid: Grid) -> dict:
                       "scaleratio": 1, "constrain": "domain"}}
 
 
+NO_TEMPLATE = {"template": {}}   # a layer drawn over a base that carries plotly's template (ui.chart.Layers)
+
+
+def stacked(*figures: go.Figure) -> go.Figure:
+    """Layers drawn one over another as one figure: traces in order, layouts merged key by key, the first frames."""
+    layout, frames = {}, ()
+    for fig in figures:
+        layout.update({k: v for k, v in fig.layout.to_plotly_json().items() if k != "template"})   # the default again
+        frames = frames or fig.frames
+    return go.Figure([t for fig in figures for t in fig.data], layout, frames)
+
+
 def directional_surface_figure(grid: Grid, p2, value: float, u2, curve_xy: np.ndarray, curve_z: np.ndarray,
                                slope: float, grad2, title: str = "", tr=str) -> go.Figure:
     """Surface, P, the vertical plane through P along u, the curve it cuts, its tangent (slope D_u f) and ∇f at P.
 
     p2, u2 and grad2 are P, u and ∇f(P) in the plotted plane; curve_xy (m, 2) and curve_z (m,) the cut curve.    """
+    return stacked(directional_surface_base(grid, title),
+                   directional_surface_moving(grid, p2, value, u2, curve_xy, curve_z, slope, grad2, tr))
+
+
+def directional_surface_base(grid: Grid, title: str = "") -> go.Figure:
+    """What a θ step leaves alone: the surface and the layout (the first layer of directional_surface_figure)."""
+    data = [{"type": "surface", "x": _f32(grid.xs), "y": _f32(grid.ys), "z": _f32(grid.Z), "colorscale": COLORSCALE,
+             "opacity": 0.85, "showscale": False, "name": "f", "showlegend": False}]
+    scene = {"xaxis_title": grid.axes[0], "yaxis_title": grid.axes[1], "zaxis_title": "f",
+             "camera": {"eye": {"x": 1.5, "y": -1.5, "z": 0.9}, "center": {"x": 0, "y": 0, "z": -0.12}}, "aspectmode": "manual",
+             "aspectratio": {"x": 1, "y": 1, "z": 0.7}}
+    legend = {"orientation": "h", "x": 0.0, "y": 0.0, "entrywidth": 0.5, "entrywidthmode": "fraction", "font": {"size": 14}}
+    return go.Figure(data, _layout_dict(title, scene=scene, legend=legend, margin={"l": 0, "r": 0, "t": 50, "b": 0}))
+
+
+def directional_surface_moving(grid: Grid, p2, value: float, u2, curve_xy: np.ndarray, curve_z: np.ndarray,
+                               slope: float, grad2, tr=str) -> go.Figure:
+    """The traces that follow u: the plane, the cut curve, P, the tangent and ∇f (a layer without a template)."""
     zlo, zhi = _z_span(grid)
     ends = np.asarray(curve_xy)[[0, -1]]
     data = [
-        {"type": "surface", "x": _f32(grid.xs), "y": _f32(grid.ys), "z": _f32(grid.Z), "colorscale": COLORSCALE,
-         "opacity": 0.85, "showscale": False, "name": "f", "showlegend": False},
         {"type": "surface", "x": [ends[:, 0]] * 2, "y": [ends[:, 1]] * 2, "z": [[zlo, zlo], [zhi, zhi]],
          "surfacecolor": [[0, 0], [0, 0]], "colorscale": [[0, "#808080"], [1, "#808080"]], "opacity": 0.3,
          "showscale": False, "name": tr(msg("plane along u")), "showlegend": True, "hoverinfo": "skip"},
@@ -182,14 +211,11 @@ def directional_surface_figure(grid: Grid, p2, value: float, u2, curve_xy: np.nd
         xs, ys = _arrow_segments([p2[0] + 0.5 * length * g[0]], [p2[1] + 0.5 * length * g[1]], [g[0]], [g[1]], length)
         data.append({"type": "scatter3d", "x": xs, "y": ys, "z": np.where(np.isnan(xs), np.nan, value), "mode": "lines",
                      "name": "∇f(P)", "line": {"width": 9, "color": GRADIENT_COLOR}, "connectgaps": False})
-    scene = {"xaxis_title": grid.axes[0], "yaxis_title": grid.axes[1], "zaxis_title": "f",
-             "camera": {"eye": {"x": 1.5, "y": -1.5, "z": 0.9}, "center": {"x": 0, "y": 0, "z": -0.12}}, "aspectmode": "manual",
-             "aspectratio": {"x": 1, "y": 1, "z": 0.7}}
-    legend = {"orientation": "h", "x": 0.0, "y": 0.0, "entrywidth": 0.5, "entrywidthmode": "fraction", "font": {"size": 14}}
-    return go.Figure(data, _layout_dict(title, scene=scene, legend=legend, margin={"l": 0, "r": 0, "t": 50, "b": 0}))
+    return go.Figure(data, NO_TEMPLATE)
 
 
 SWEEP_GROUP = "theta-sweep"   # charts whose frames play together when the sweep button is pressed (ui/chart_assets)
+THETA_MARKER = 4              # the current θ's trace on the θ curve: after the curve, its maximum, minimum and zeros
 SWEEP_FRAMES = 73             # θ = 0, 5, …, 360°: the sweep's frames (a ThetaCurve with this many samples)
 
 
@@ -202,9 +228,23 @@ def _sweep_menu(tr=str) -> list[dict]:
              "buttons": [{"label": tr(msg("⟳ Turn u once around")), "method": "animate", "args": [None, play]}]}]
 
 
-def _arrow_annotations(start, vector, color: str, label: str) -> list[dict]:
-    end = np.asarray(start, dtype=np.float64) + np.asarray(vector, dtype=np.float64)
-    direction = np.asarray(vector, dtype=np.float64) / max(float(np.hypot(*vector)), 1e-300)
+def inside_plot(grid: Grid, start, vector) -> float:
+    """The largest t ≤ 1 with start + t·vector inside the plot area (the grid's box); 0 where start is on its edge."""
+    t = 1.0
+    for k, (lo, hi) in enumerate(((grid.xs[0], grid.xs[-1]), (grid.ys[0], grid.ys[-1]))):
+        if vector[k] > 0:
+            t = min(t, (hi - start[k]) / vector[k])
+        elif vector[k] < 0:
+            t = min(t, (lo - start[k]) / vector[k])
+    return float(max(t, 0.0))
+
+
+def _arrow_annotations(start, vector, color: str, label: str, grid: Grid | None = None) -> list[dict]:
+    """An arrow from start along vector with its label at the tip; with `grid`, cut at the plot area's edge so that it
+    never runs over the colour bar (its label then sits inside, behind the tip)."""
+    t = 1.0 if grid is None else inside_plot(grid, start, vector)
+    end = np.asarray(start, dtype=np.float64) + t * np.asarray(vector, dtype=np.float64)
+    direction = np.asarray(vector, dtype=np.float64) / max(float(np.hypot(*vector)), 1e-300) * (1 if t == 1.0 else -1)
     return [
         {"x": end[0], "y": end[1], "ax": start[0], "ay": start[1], "xref": "x", "yref": "y", "axref": "x", "ayref": "y",
          "showarrow": True, "arrowhead": 2, "arrowsize": 1.1, "arrowwidth": 4, "arrowcolor": color, "text": ""},
@@ -220,6 +260,26 @@ def level_set_figure(grid: Grid, p2, value: float, u2=None, grad2=None, title: s
 
     With `sweep`, a button turns u once around P in the browser (the hiker turning on the spot), θ = 0 … 360°.
     """
+    return stacked(level_set_base(grid, p2, value, grad2, title, sweep if u2 is not None else None, tr),
+                   level_set_arrows(grid, p2, value, u2, grad2))
+
+
+def _gradient_arrow(grid: Grid, p2, value: float, grad2) -> list[dict]:
+    g = _unit(grad2) if grad2 is not None else None
+    return _arrow_annotations(p2, _arrow_length(grid) * g, GRADIENT_COLOR, "∇f", grid) if g is not None and np.isfinite(value) else []
+
+
+def level_sweep_frames(grid: Grid, p2, value: float, grad2, sweep: ThetaCurve) -> list[dict]:
+    """The sweep's frames of the level map, as plain JSON (u turns around P, ∇f stays)."""
+    length, gradient = _arrow_length(grid), _gradient_arrow(grid, p2, value, grad2)
+    return [{"name": f"{t:g}", "layout": {"annotations": _arrow_annotations(p2, length * unit_u(t), DIRECTION_COLOR, "u", grid)
+                                          + gradient}} for t in sweep.thetas]
+
+
+def level_set_base(grid: Grid, p2, value: float, grad2=None, title: str = "", sweep: ThetaCurve | None = None,
+                   tr=str, with_frames: bool = True) -> go.Figure:
+    """What a θ step leaves alone: the map, P, the level curve through P, the layout and the sweep's frames (without
+    them where they travel as their own layer: plotly's checks of 73 frames cost more than the rest of the map)."""
     data = [_contour_trace(grid)]
     if np.isfinite(value):
         data.append({"type": "contour", "x": _f32(grid.xs), "y": _f32(grid.ys), "z": _f32(grid.Z), "autocontour": False,
@@ -227,19 +287,19 @@ def level_set_figure(grid: Grid, p2, value: float, u2=None, grad2=None, title: s
                      "line": {"width": 4, "color": "white"}, "showscale": False, "hoverinfo": "skip",
                      "name": tr(msg("level curve through P")), "showlegend": True})
     data.append({"type": "scatter", "x": [p2[0]], "y": [p2[1]], "mode": "markers", "name": "P", "marker": _marker_p()})
-    annotations, length = [], _arrow_length(grid)
-    if u2 is not None:
-        annotations += _arrow_annotations(p2, length * np.asarray(u2, dtype=np.float64), DIRECTION_COLOR, "u")
-    g = _unit(grad2) if grad2 is not None else None
-    if g is not None and np.isfinite(value):
-        annotations += _arrow_annotations(p2, length * g, GRADIENT_COLOR, "∇f")
-    layout = _layout_dict(title, annotations=annotations, **_plane_axes(grid))
+    layout = _layout_dict(title, **_plane_axes(grid))
     frames = []
-    if sweep is not None and u2 is not None:
+    if sweep is not None:
         layout.update(updatemenus=_sweep_menu(tr), margin={**layout["margin"], "t": 95})     # the button under the title
-        frames = [{"name": f"{t:g}", "layout": {"annotations": _arrow_annotations(p2, length * unit_u(t), DIRECTION_COLOR, "u")
-                                                + annotations[2:]}} for t in sweep.thetas]
+        frames = level_sweep_frames(grid, p2, value, grad2, sweep) if with_frames else []
     return go.Figure(data, layout, frames)
+
+
+def level_set_arrows(grid: Grid, p2, value: float, u2=None, grad2=None) -> go.Figure:
+    """The arrows u and ∇f at P (a layer without a template, over level_set_base)."""
+    annotations = [] if u2 is None else _arrow_annotations(p2, _arrow_length(grid) * np.asarray(u2, dtype=np.float64),
+                                                          DIRECTION_COLOR, "u", grid)
+    return go.Figure([], {**NO_TEMPLATE, "annotations": annotations + _gradient_arrow(grid, p2, value, grad2)})
 
 
 def unit_u(theta: float) -> np.ndarray:
@@ -263,6 +323,17 @@ def curve_with_tangent_figure(xs: np.ndarray, ys: np.ndarray, x0: float, y0: flo
                               one_sided: float | None = None, xlabel: str = "t", ylabel: str = "",
                               title: str = "", tr=str) -> go.Figure:
     """y = g(x) with its tangent y0 + slope (x − x0) at x0, or, at a kink, the one-sided tangent to the right."""
+    return stacked(curve_base(xlabel, title), curve_with_tangent_moving(xs, ys, x0, y0, slope, one_sided, ylabel, tr))
+
+
+def curve_base(xlabel: str = "t", title: str = "") -> go.Figure:
+    """The layout of curve_with_tangent_figure that the curve does not change (with plotly's template)."""
+    return go.Figure([], _layout_dict(title, SMALL_HEIGHT, xaxis={"title": xlabel}))
+
+
+def curve_with_tangent_moving(xs: np.ndarray, ys: np.ndarray, x0: float, y0: float, slope: float,
+                              one_sided: float | None = None, ylabel: str = "", tr=str) -> go.Figure:
+    """The curve, its tangent (or one-sided tangent) and P, with the y range they need (a layer without a template)."""
     data = [{"type": "scatter", "x": xs, "y": ys, "mode": "lines", "name": "curve", "line": {"width": 3},
              "showlegend": False}]
     quarter = (xs[-1] - xs[0]) / 4
@@ -278,8 +349,7 @@ def curve_with_tangent_figure(xs: np.ndarray, ys: np.ndarray, x0: float, y0: flo
                      "line": {"width": 3, "dash": "dash", "color": POINT_COLOR}})
     if np.isfinite(y0):
         data.append({"type": "scatter", "x": [x0], "y": [y0], "mode": "markers", "name": "P", "marker": _marker_p(12)})
-    layout = _layout_dict(title, SMALL_HEIGHT, xaxis={"title": xlabel}, yaxis={"title": ylabel, "range": _y_range(ys, y0)})
-    return go.Figure(data, layout)
+    return go.Figure(data, {**NO_TEMPLATE, "yaxis": {"title": ylabel, "range": _y_range(ys, y0)}})
 
 
 def slice_figure(t: np.ndarray, values: np.ndarray, value: float, slope: float, one_sided: float | None = None,
@@ -287,6 +357,13 @@ def slice_figure(t: np.ndarray, values: np.ndarray, value: float, slope: float, 
     """g(t) = f(P + t u) with its tangent at t = 0 (slope D_u f), or the one-sided tangent for t ≥ 0 at a kink."""
     return curve_with_tangent_figure(t, values, 0.0, value, slope, one_sided, tr(msg("t (distance from P along u)")),
                                      "g(t)", title, tr)
+
+
+def slice_layers(t: np.ndarray, values: np.ndarray, value: float, slope: float, one_sided: float | None = None,
+                 title: str = "", tr=str) -> tuple[Callable[[], go.Figure], go.Figure]:
+    """slice_figure as (a builder of its fixed layout, its moving layer): the layers ui.chart.Layers draws as one."""
+    return (lambda: curve_base(tr(msg("t (distance from P along u)")), title),
+            curve_with_tangent_moving(t, values, 0.0, value, slope, one_sided, "g(t)", tr))
 
 
 def theta_figure(thetas: np.ndarray, values: np.ndarray, theta: float, current: float, phi: float, maximum: float,
@@ -297,6 +374,15 @@ def theta_figure(thetas: np.ndarray, values: np.ndarray, theta: float, current: 
     With `one_sided` (at a kink) the one-sided limits are the curve, and ∇f · u is drawn dashed as not valid.
     With `sweep`, the current θ's marker has frames that run along the curve when the surface's sweep plays.
     """
+    return stacked(theta_base(thetas, values, phi, maximum, zeros, title, one_sided, note, sweep, bool(np.isfinite(current)), tr),
+                   theta_marker(theta, current, tr))
+
+
+def theta_base(thetas: np.ndarray, values: np.ndarray, phi: float, maximum: float, zeros=(), title: str = "",
+               one_sided: np.ndarray | None = None, note: str = "", sweep: ThetaCurve | None = None,
+               marked: bool = True, tr=str, with_frames: bool = True) -> go.Figure:
+    """What a θ step leaves alone: theta_figure without the current θ's marker (`marked`: one follows, for the frames;
+    without the frames where they travel as their own layer)."""
     valid = one_sided is None
     data = [{"type": "scatter", "x": thetas, "y": values, "mode": "lines", "showlegend": not valid,
              "name": "D_u f = |∇f| cos(θ − φ)" if valid else tr(msg("∇f · u (not valid here)")),
@@ -319,9 +405,6 @@ def theta_figure(thetas: np.ndarray, values: np.ndarray, theta: float, current: 
              "textposition": ["middle right" if z < 270 else "middle left" for z in zeros],
              "showlegend": False, "marker": {"size": 12, "symbol": "circle-open", "color": "#444", "line": {"width": 3}}},
         ]
-    if np.isfinite(current):
-        data.append({"type": "scatter", "x": [theta], "y": [current], "mode": "markers", "name": tr(msg("your θ")),
-                     "marker": _marker_p(16), "showlegend": False})
     finite = np.concatenate([np.abs(v[np.isfinite(v)]) for v in (values, one_sided) if v is not None])
     span = float(finite.max()) if finite.size and finite.max() > 1e-12 else 1.0
     annotations = [{"text": note, "x": 180, "y": 0, "showarrow": False, "font": {"size": 18},
@@ -331,11 +414,23 @@ def theta_figure(thetas: np.ndarray, values: np.ndarray, theta: float, current: 
                           yaxis={"title": "D_u f(P)", "range": [-1.45 * span, 1.45 * span], "zeroline": True,
                                  "zerolinewidth": 2})
     frames = []
-    if sweep is not None and valid and np.isfinite(current):
+    if sweep is not None and valid and marked:
         layout["meta"] = {"play_group": SWEEP_GROUP}
-        frames = [{"name": f"{t:g}", "traces": [len(data) - 1], "data": [{"x": [float(t)], "y": [float(r)]}]}
-                  for t, r in zip(sweep.thetas, sweep.values, strict=True)]
+        frames = theta_sweep_frames(sweep, len(data)) if with_frames else []
     return go.Figure(data, layout, frames)
+
+
+def theta_sweep_frames(sweep: ThetaCurve, marker: int) -> list[dict]:
+    """The sweep's frames of the θ curve, as plain JSON: trace `marker` (the current θ) runs along D_u f."""
+    return [{"name": f"{t:g}", "traces": [marker], "data": [{"x": [float(t)], "y": [float(r)], "type": "scatter"}]}
+            for t, r in zip(sweep.thetas, sweep.values, strict=True)]
+
+
+def theta_marker(theta: float, current: float, tr=str) -> go.Figure:
+    """The current θ's marker on the θ curve (a layer without a template, over theta_base)."""
+    data = [{"type": "scatter", "x": [theta], "y": [current], "mode": "markers", "name": tr(msg("your θ")),
+             "marker": _marker_p(16), "showlegend": False}] if np.isfinite(current) else []
+    return go.Figure(data, NO_TEMPLATE)
 
 
 def _arrow_segments(x, y, dx, dy, length: float) -> tuple[np.ndarray, np.ndarray]:

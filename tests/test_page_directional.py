@@ -5,6 +5,7 @@ Expected values are computed here independently, from sympy derivatives of the f
 
 from __future__ import annotations
 
+import json
 import math
 import statistics
 
@@ -248,3 +249,42 @@ def test_abs_at_zero_that_is_differentiable_gets_grad_dot_u(formula, expected):
 def test_overflow_is_called_overflow():
     at = open_page(PAGE, "exp(1000x)")
     assert at.error[0].value.startswith("f overflows at P = (1)")
+
+
+def test_charts_in_layers_are_the_one_piece_figures_after_theta_and_p_moves():
+    """The page builds the surface, the level map, the slice and the θ curve in layers (the parts a θ step leaves alone built once);
+    what it draws is exactly the figure the one-piece builders make for the same P and θ."""
+    from gradcore import parse
+    from gradcore.directional import directional, directional_slice, theta_curve
+    from gradcore.figures import (
+        SWEEP_FRAMES,
+        _arrow_length,
+        directional_surface_figure,
+        level_set_figure,
+        sample_grid,
+        slice_figure,
+        theta_figure,
+    )
+    from gradcore.teaching_figures import add_hiker
+
+    at = open_page(PAGE)
+    for key, value in (("theta", 47.5), ("px", 1.5), ("theta", 200.0)):      # a base cached, then moved, then cached again
+        at.slider(key=key).set_value(value).run()
+    f, P, theta = parse(HIMMELBLAU), np.array([1.5, 1.0]), 200.0
+    d, grid = directional(f, P, theta), sample_grid(f, (-6, 6, -6, 6))
+    sl, curve = directional_slice(f, P, d.u, (-6, -6), (6, 6)), theta_curve(d.plane_gradient)
+    sweep = theta_curve(d.plane_gradient, SWEEP_FRAMES)
+    surface = directional_surface_figure(grid, P, d.value, d.plane_u, sl.points, sl.values, d.sympy, d.plane_gradient,
+                                         "The cut along u and its tangent")
+    ahead = sl.t >= 0
+    add_hiker(surface, P, d.value, d.plane_u, sl.points[ahead], sl.values[ahead], d.rate, 0.6 * _arrow_length(grid))
+    expected = {
+        "fig_surface": surface,
+        "fig_level": level_set_figure(grid, P, d.value, d.plane_u, d.plane_gradient, "Level curves: ∇f is perpendicular", sweep),
+        "fig_slice": slice_figure(sl.t, sl.values, d.value, d.sympy, None, "The slice g(t) = f(P + t u)"),
+        "fig_theta": theta_figure(curve.thetas, curve.values, theta, d.rate, curve.phi, curve.maximum, curve.zeros,
+                                  "D_u f for every direction θ", sweep=sweep),
+    }
+    drawn = figures(at)
+    for key, fig in expected.items():
+        assert drawn[key] == json.loads(fig.to_json()), key

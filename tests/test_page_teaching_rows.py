@@ -69,6 +69,26 @@ def test_hiker_derivation_and_trail_of_downhill_steps():
     assert not [t for t in figures(at)["fig_level"]["data"] if str(t.get("name", "")).startswith("trail")]
 
 
+def test_trail_of_downhill_steps_in_three_variables_is_projected_onto_the_plane_of_u():
+    x, y, z = sp.symbols("x y z", real=True)
+    f = sp.exp(x / 3) + 2 * y**2 + 3 * z**2 + x * z                  # every step moves all three coordinates
+    grad = [sp.lambdify((x, y, z), sp.diff(f, v)) for v in (x, y, z)]
+    at = open_page("pages/1_Directional_derivative.py", "exp(x/3)+2y^2+3z^2+x*z", ax_h="x", ax_v="z")
+    trail = [np.array([1.0, 1.0, 1.0])]
+    for _ in range(3):
+        at.button(key="step").click().run()
+        trail.append(trail[-1] - 0.01 * np.array([g(*trail[-1]) for g in grad]))      # P ← P − η∇f(P)
+    values = [float(f.subs(dict(zip((x, y, z), p, strict=True)))) for p in trail]
+    level = trace(figures(at)["fig_level"], "trail of 3 steps")
+    np.testing.assert_allclose(np.c_[array(level["x"]), array(level["y"])], np.array(trail)[:, [0, 2]], rtol=1e-12)
+    assert level["text"] == [f"f = {v:.4g}" for v in values]
+    surface = trace(figures(at)["fig_surface"], "trail of 3 steps")
+    np.testing.assert_allclose(np.c_[array(surface["x"]), array(surface["y"])], np.array(trail)[:, [0, 2]], rtol=1e-12)
+    np.testing.assert_allclose(array(surface["z"]), values, rtol=1e-9)
+    assert any("projected onto the plane of x and z" in c.value for c in at.caption)
+    assert values[-1] < values[0]
+
+
 # ---------------------------------------------------------------- Gradient
 
 def test_gradient_table_and_the_counterexample_with_mixed_partials_minus_one_and_one():

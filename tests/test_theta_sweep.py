@@ -66,3 +66,25 @@ def test_without_a_sweep_there_are_no_frames_and_no_button():
     grid = sample_grid(f, (-6, 6, -6, 6), resolution=31)
     level = level_set_figure(grid, d.plane_point, d.value, d.plane_u, d.plane_gradient, "level")
     assert not level.frames and not level.layout.updatemenus
+
+
+def arrow_tips(layout) -> list[tuple[float, float]]:
+    return [(a.x, a.y) for a in layout.annotations if a.showarrow]
+
+
+@pytest.mark.parametrize(("point", "theta"), [((5.9, 0.0), 0.0), ((-5.95, -5.9), 225.0), ((0.0, 5.99), 90.0)])
+def test_arrows_end_inside_the_plot_area_never_over_the_colour_bar(point, theta):
+    f = parse(HIMMELBLAU)
+    d = directional(f, np.array(point), theta)
+    grid = sample_grid(f, (-6, 6, -6, 6), resolution=31)
+    level = level_set_figure(grid, d.plane_point, d.value, d.plane_u, d.plane_gradient, "level",
+                             theta_curve(d.plane_gradient, SWEEP_FRAMES))
+    tips = arrow_tips(level.layout) + [tip for fr in level.frames for tip in arrow_tips(fr.layout)]
+    assert len(tips) == 2 + 2 * SWEEP_FRAMES                            # u and ∇f, in the figure and in every frame
+    assert all(-6 <= x <= 6 and -6 <= y <= 6 for x, y in tips), [t for t in tips if max(map(abs, t)) > 6]
+    u_tip = np.array(tips[0])
+    along = u_tip - point
+    assert along[0] * d.plane_u[1] - along[1] * d.plane_u[0] == pytest.approx(0, abs=1e-12)   # cut short, still along u
+    assert np.dot(u_tip - point, d.plane_u) > 0 or np.allclose(u_tip, point)
+    label = level.layout.annotations[1]
+    assert label.xshift * d.plane_u[0] + label.yshift * d.plane_u[1] <= 0      # the label sits inside, behind the tip

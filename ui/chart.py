@@ -135,11 +135,11 @@ def join_figure(skeleton: dict, parts: dict[str, str]) -> dict:
 def prepared_figure(fig: go.Figure | Callable[[], go.Figure], key: str, memo: tuple | None = None) -> tuple[dict, dict[str, str]]:
     """split_figure of the figure's JSON; with a memo, built once per (key, memo) for all sessions."""
     if memo is None:
-        return split_figure(json.loads(_built(fig).to_json()))
+        return split_figure(_spec(_built(fig)))
     memo = (memo, language())     # a figure's labels follow the session's language: never share them across languages
     found, prepared = _FIGURES.get((key, memo))
     if not found:
-        prepared = split_figure(json.loads(_built(fig).to_json()))
+        prepared = split_figure(_spec(_built(fig)))
         _FIGURES.put((key, memo), prepared)
     return prepared
 
@@ -148,21 +148,45 @@ def _built(fig: go.Figure | Callable[[], go.Figure]) -> go.Figure:
     return fig() if callable(fig) else fig
 
 
+def _spec(fig: go.Figure | dict) -> dict:
+    """A figure's JSON; a dict is taken as JSON already (a layer of plain frames, which plotly would check for long)."""
+    return fig if isinstance(fig, dict) else json.loads(fig.to_json())
+
+
+class Layers(tuple):
+    """A figure in layers, each (figure or builder, memo or None): a layer with a memo is built once per memo for all
+    sessions, so a control that moves one layer rebuilds only that one. Drawn as one figure: the traces in layer order,
+    the layouts merged key by key (later layers win), the template and frames of the first layer that has them
+    (the layers over a base are built with gradcore.figures.NO_TEMPLATE)."""
+
+    def prepared(self, key: str) -> tuple[dict, dict[str, str]]:
+        """split_figure of the figure the layers make, each layer prepared (and memoised) on its own."""
+        skeleton, parts = {"layout": {}, "traces": []}, {}
+        for i, (fig, memo) in enumerate(self):
+            layer, layer_parts = prepared_figure(fig, f"{key}/{i}", memo)
+            skeleton["layout"].update(layer["layout"])
+            skeleton["traces"] += layer["traces"]
+            skeleton.update({field: layer[field] for field in ("template", "frames") if field in layer and field not in skeleton})
+            parts.update(layer_parts)
+        return skeleton, parts
+
+
 def _forget(key: str) -> None:
     """Callback: the browser lacks parts of this chart (a skipped update, a new tab): send all of it next run."""
     st.session_state.get(PARTS, {}).pop(key, None)
 
 
-def chart(fig: go.Figure | Callable[[], go.Figure], key: str, *, on_click: Callable[[], None] | None = None,
+def chart(fig: go.Figure | Callable[[], go.Figure] | Layers, key: str, *, on_click: Callable[[], None] | None = None,
           config: dict | None = None, where=None, memo: tuple | None = None) -> None:
     """Draw `fig` under `key` (in `where`, a column or container); later runs update the same plot in place.
 
     on_click runs when a point is clicked; clicked_points(key) then holds the points. `fig` may be a function that
     builds the figure: with `memo`, the plain values the figure depends on, it is built once for every session."""
     if USE_PLOTLY_CHART:
-        (where or st).plotly_chart(_built(fig), key=key, config=config)
+        figure = go.Figure(join_figure(*fig.prepared(key))) if isinstance(fig, Layers) else _built(fig)
+        (where or st).plotly_chart(figure, key=key, config=config)
         return
-    skeleton, parts = prepared_figure(fig, key, memo)
+    skeleton, parts = fig.prepared(key) if isinstance(fig, Layers) else prepared_figure(fig, key, memo)
     held = st.session_state.setdefault(PARTS, {}).get(key, {})
     st.session_state[PARTS][key] = parts
     data = {**skeleton, "parts": {n: json.loads(t) for n, t in parts.items() if n not in held}, "key": key,

@@ -95,9 +95,9 @@ def trail(formula: Formula, point) -> np.ndarray:
 
 
 def _trail_in_plane(formula: Formula, d: Directional) -> tuple[np.ndarray, np.ndarray]:
-    """The trail's points in the plotted plane and f at each (two variables only: with more the surface moves)."""
-    steps = trail(formula, d.point) if formula.n == 2 else np.empty((0, 2))
-    return steps[:, list(d.axes)] if len(steps) else steps, formula.value(steps) if len(steps) else np.empty(0)
+    """The trail projected onto the plotted plane (the variables of u) and f at each step, at the step's own point."""
+    steps = trail(formula, d.point) if formula.n >= 2 else np.empty((0, 2))
+    return steps[:, list(d.axes)] if len(steps) else np.empty((0, 2)), formula.value(steps) if len(steps) else np.empty(0)
 
 
 def surface_with_hiker(fig: go.Figure, formula: Formula, d: Directional, sl: Slice, grid: Grid) -> go.Figure:
@@ -119,3 +119,8 @@ def trail_caption(formula: Formula, d: Directional) -> None:
     if len(values) >= 2:
         st.caption(_("Trail of {count} downhill steps: f = {values}", count=len(values) - 1,
                      values=" → ".join(num(v, 5) for v in values)))
+    if len(values) >= 2 and formula.n >= 3:
+        h, v = (formula.variables[i] for i in d.axes)
+        st.caption(_("With {n} variables every step moves all of them: the charts draw the trail projected onto the "
+                     "plane of {h} and {v}, with the true f at each step (the surface is f with the other variables "
+                     "at the current P).", n=formula.n, h=h, v=v))
