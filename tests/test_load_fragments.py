@@ -39,8 +39,8 @@ region()
 def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("fragment_app")
     (folder / "app.py").write_text(APP)
-    with load.serve(command=(sys.executable, "-m", "streamlit", "run", "app.py"), cwd=folder) as (url, _pid):
-        yield url
+    with load.serve(command=(sys.executable, "-m", "streamlit", "run", "app.py"), cwd=folder) as (url, pid):
+        yield url, pid
 
 
 class Texts(load.Session):
@@ -57,7 +57,7 @@ class Texts(load.Session):
 
 
 def test_a_widget_in_a_fragment_reruns_the_fragment_alone(server):
-    session = Texts(server)
+    session = Texts(server[0])
     try:
         session.open("")
         assert session.texts == ["full runs: 1", "inner 0, outer 0"]
@@ -76,7 +76,7 @@ def test_a_widget_in_a_fragment_reruns_the_fragment_alone(server):
 
 
 def test_widgets_of_a_fragment_and_of_the_page_changed_together_rerun_the_page(server):
-    session = Texts(server)
+    session = Texts(server[0])
     try:
         session.open("")
         session.set_many({"inner": 2, "outer": 3})
@@ -84,3 +84,9 @@ def test_widgets_of_a_fragment_and_of_the_page_changed_together_rerun_the_page(s
         assert session.texts == ["full runs: 2", "inner 2, outer 3"]
     finally:
         session.close()
+
+
+def test_cpu_per_control_names_region_controls_and_survives_a_missing_one(server):
+    rows = load.cpu_per_control(*server, {"": [("inner", "inner", [1, 2]), ("outer", "outer", [1]), ("gone", "nope", [1])]})
+    assert [label for _, label, _ in rows] == ["inner (region)", "outer", "gone (not on the page)"]
+    assert rows[0][2] >= 0 and rows[1][2] >= 0 and rows[2][2] != rows[2][2]        # NaN for the missing one
