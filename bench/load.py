@@ -6,8 +6,11 @@
 
 Each session is one websocket, as a browser tab is: it asks for a page, then sends the widget values a slider
 drag would send, and times each interaction from the request to the server's "script finished" (the browser's
-own drawing is not included). Prints throughput, server CPU per rerun, latency percentiles and the server's RSS
-before, at the peak, and after the sessions close. Loopback only; every loop is bounded in count and time.
+own drawing is not included). A widget drawn inside an st.fragment (a page region, ui/region.py) is sent as the
+browser sends it: a rerun of that fragment alone (rerun_script with the fragment's id, read from the delta that
+drew the widget), so the figures show what a student's browser costs the server. Prints throughput, server CPU
+per rerun, latency percentiles and the server's RSS before, at the peak, and after the sessions close. Loopback
+only; every loop is bounded in count and time.
 """
 
 from __future__ import annotations
@@ -48,8 +51,10 @@ class Session:
 
     url: str
     widgets: dict[str, tuple[str, object]] = field(default_factory=dict)   # user key -> (widget id, element proto)
+    fragments: dict[str, str] = field(default_factory=dict)   # user key -> id of the st.fragment that drew it ("" none)
     timings: list[tuple[str, float]] = field(default_factory=list)
     page: str = ""
+    finished: int = -1           # the ScriptFinishedStatus of the last rerun (FINISHED_FRAGMENT_RUN_SUCCESSFULLY: a fragment's)
 
     def __post_init__(self) -> None:
         ws_url = self.url.replace("http", "ws", 1).rstrip("/") + "/_stcore/stream"
@@ -58,7 +63,7 @@ class Session:
 
     def open(self, page: str) -> float:
         """Ask for a page as a click in the sidebar does; seconds until the script finished."""
-        self.page, self.widgets = page, {}
+        self.page, self.widgets, self.fragments = page, {}, {}
         return self._rerun(f"open {page}", [])
 
     def set(self, key: str, value) -> float:
@@ -68,15 +73,21 @@ class Session:
     def set_many(self, values: dict) -> float:
         """Several widgets changed before one rerun (as a form would send them)."""
         states = [widget_state(*self.widgets[key], value) for key, value in values.items()]
-        return self._rerun(f"{self.page}: {', '.join(values)}", states)
+        return self._rerun(f"{self.page}: {', '.join(values)}", states, self.fragment_of(values))
+
+    def fragment_of(self, keys) -> str:
+        """The fragment a browser reruns when these widgets change: theirs when they share one, else "" (the page)."""
+        found = {self.fragments.get(key, "") for key in keys}
+        return found.pop() if len(found) == 1 else ""
 
     def close(self) -> None:
         self._exit.close()
 
-    def _rerun(self, what: str, states: list[WidgetState]) -> float:
+    def _rerun(self, what: str, states: list[WidgetState], fragment_id: str = "") -> float:
         msg = BackMsg()
         msg.rerun_script.page_name = self.page
         msg.rerun_script.widget_states.widgets.extend(states)
+        msg.rerun_script.fragment_id = fragment_id
         start = time.perf_counter()
         self.ws.send(msg.SerializeToString())
         self._read_until_finished(what, start + RUN_TIMEOUT_S)
@@ -93,13 +104,14 @@ class Session:
                 raise LoadError(f"{what}: no answer within {RUN_TIMEOUT_S} s") from err
             kind = msg.WhichOneof("type")
             if kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
-                self._see(what, msg.delta.new_element)
+                self._see(what, msg.delta.new_element, msg.delta.fragment_id)
             elif kind == "script_finished" and msg.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
                 if msg.script_finished == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
                     raise LoadError(f"{what}: the script did not compile")
+                self.finished = msg.script_finished
                 return
 
-    def _see(self, what: str, element) -> None:
+    def _see(self, what: str, element, fragment_id: str = "") -> None:
         kind = element.WhichOneof("type")
         if kind == "exception":
             raise LoadError(f"{what}: {element.exception.type}: {element.exception.message}")
@@ -108,7 +120,8 @@ class Session:
         proto = getattr(element, kind)
         widget_id = getattr(proto, "id", None)
         if isinstance(widget_id, str) and widget_id:          # "$$ID-<hash>-<key>" for a keyed widget
-            self.widgets[widget_id.rsplit("-", 1)[-1]] = (widget_id, proto)
+            key = widget_id.rsplit("-", 1)[-1]
+            self.widgets[key], self.fragments[key] = (widget_id, proto), fragment_id
 
 
 def widget_state(widget_id: str, proto, value) -> WidgetState:
@@ -356,23 +369,30 @@ PAGE_CONTROLS = {
 
 
 def cpu_per_control(url: str, pid: int, pages: dict = PAGE_CONTROLS) -> list[tuple[str, str, float]]:
-    """(page, control, server CPU seconds per rerun) with one session alone on the server: each value is one rerun."""
+    """(page, control, server CPU seconds per rerun) with one session alone on the server: each value is one rerun.
+
+    A control inside an st.fragment is labelled "(region)": the browser reruns that region alone. A control the page
+    no longer draws gets NaN and "(not on the page)", so one renamed widget does not cost the other rows."""
     session, rows = Session(url), []
     try:
         for page, controls in pages.items():
             session.open(page)
             for label, key, values in controls:
+                if key not in session.widgets:
+                    rows.append((page, f"{label} (not on the page)", float("nan")))
+                    continue
+                where = " (region)" if session.fragment_of([key]) else ""
                 cpu0 = cpu_seconds(pid)
                 for value in values:
                     session.set(key, value)
-                rows.append((page, label, (cpu_seconds(pid) - cpu0) / len(values)))
+                rows.append((page, label + where, (cpu_seconds(pid) - cpu0) / len(values)))
     finally:
         session.close()
     return rows
 
 
 def cpu_lines(rows: list[tuple[str, str, float]]) -> list[str]:
-    return ["server CPU per rerun, one session alone:", *(f"  {page:<24} {label:<32} {cpu * 1000:5.0f} ms" for page, label, cpu in rows)]
+    return ["server CPU per rerun, one session alone:", *(f"  {page:<24} {label:<41} {cpu * 1000:5.0f} ms" for page, label, cpu in rows)]
 
 
 def main() -> None:

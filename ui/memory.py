@@ -78,7 +78,7 @@ def keep_memory_low(check_every_s: float = CHECK_EVERY_S) -> threading.Thread:
 def freeze_imports() -> None:
     """Move what exists now (torch, sympy, plotly, streamlit: the imported modules) out of the garbage collector's view.
 
-    Streamlit runs gc.collect(2) after every rerun (runner.postScriptGC); walking those modules' objects took 0.26-0.45
-    CPU-s a rerun (issue 17). gc.freeze() keeps them out of later collections: they live as long as the process anyway."""
+    Python's full collections (and Streamlit's gc.collect(2) after every rerun, where runner.postScriptGC is on) walked
+    those modules' objects: 0.26-0.45 CPU-s each (issue 17). gc.freeze() keeps them out: they live as long as the process."""
     gc.collect()
     gc.freeze()

@@ -31,29 +31,55 @@ TIMEOUT_S = 20.0                                   # any later wait
 LOAD_LIMIT_S = 5.0                                 # navigation -> script finished and charts drawn
 INTERACTION_LIMIT_S = 2.0                          # widget change -> updated chart
 SETTLE_S = 0.3                                     # quiet time that ends a burst of runs (set_slider)
+FRAME_QUIET_MS = 60                                # no server message for this long: the page drew the last run
 HOME = "app"                                       # Streamlit names the entry page after its script
 
 # streamlit/source_util.py (1.67): PAGE_FILENAME_REGEX, page_icon_and_name() and page_sort_key().
 # "5_Mini-batch.py" -> "Mini-batch", "1_Directional_derivative.py" -> "Directional_derivative".
 _PAGE_FILENAME = re.compile(r"([0-9]*)[_ -]*(.*)\.py")
 
-# Counts finished script runs (the stApp's data-test-script-state going back to "notRunning") and keeps the
-# times of the last state change, the last finish and the last key press or click (for set_slider).
+# Counts finished script runs and keeps the times of the last state change, the last finish and the last key press or
+# click (for set_slider). A run is counted when its script_finished ForwardMsg arrives (field 6 of the message, any
+# status but "finished early for a rerun"): a run quicker than a React render never shows the stApp's
+# data-test-script-state as "running", so counting its changes missed fast runs (a cached formula's rerun), and
+# wait_idle(after=…) then waited in vain for a run that had happened. _IDLE_JS also waits until no message has
+# arrived for FRAME_QUIET_MS, so that the page has drawn the run's last messages.
 INIT_SCRIPT = """
 window.__glRuns = 0; window.__glLastChange = 0; window.__glLastFinish = 0; window.__glLastInput = 0;
+window.__glLastFrame = 0;
 for (const type of ['keydown', 'pointerup']) {
   document.addEventListener(type, () => { window.__glLastInput = performance.now(); }, true);
 }
 new MutationObserver(records => {
-  for (const r of records) {
-    if (r.target.dataset.testid !== 'stApp') continue;
-    window.__glLastChange = performance.now();
-    if (r.target.getAttribute('data-test-script-state') === 'notRunning' && r.oldValue !== 'notRunning') {
-      window.__glRuns++;
-      window.__glLastFinish = performance.now();
-    }
+  if (records.some(r => r.target.dataset.testid === 'stApp')) window.__glLastChange = performance.now();
+}).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-test-script-state']});
+const finishedRun = bytes => {      // a ForwardMsg's top-level fields: script_finished = 6, FINISHED_EARLY_FOR_RERUN = 2
+  let i = 0;
+  const varint = () => { let v = 0, s = 1, b; do { b = bytes[i++]; v += (b & 127) * s; s *= 128; } while (b & 128); return v; };
+  while (i < bytes.length) {
+    const tag = varint(), field = Math.floor(tag / 8), wire = tag % 8;
+    if (wire === 0) { const v = varint(); if (field === 6) return v !== 2; }
+    else if (wire === 2) { const length = varint(); i += length; }    // not i += varint(): i is read first
+    else if (wire === 1) i += 8;
+    else if (wire === 5) i += 4;
+    else return false;
   }
-}).observe(document, {subtree: true, attributes: true, attributeOldValue: true, attributeFilter: ['data-test-script-state']});
+  return false;
+};
+const NativeWebSocket = window.WebSocket;
+window.WebSocket = class extends NativeWebSocket {
+  constructor(...args) {
+    super(...args);
+    this.addEventListener('message', event => {
+      window.__glLastFrame = performance.now();
+      const count = buffer => {
+        if (finishedRun(new Uint8Array(buffer))) { window.__glRuns++; window.__glLastFinish = performance.now(); }
+      };
+      if (event.data instanceof ArrayBuffer) count(event.data);
+      else if (event.data instanceof Blob) event.data.arrayBuffer().then(count);
+    });
+  }
+};
 """
 
 _IDLE_JS = """after => {
@@ -61,8 +87,8 @@ _IDLE_JS = """after => {
   return !!app && ['notRunning', 'compilationError'].includes(app.dataset.testScriptState)
     && app.dataset.testConnectionState === 'CONNECTED'
     && !document.querySelector('[data-testid="stAppSkeleton"], [data-testid="stSkeleton"], [data-stale="true"]')
-    && (after === null || window.__glRuns > after);
-}"""
+    && (after === null || window.__glRuns > after) && performance.now() - window.__glLastFrame > FRAME_QUIET_MS;
+}""".replace("FRAME_QUIET_MS", str(FRAME_QUIET_MS))
 
 # Idle, a run finished after the last key press or click, and the script state has not changed for `settle` ms.
 _SETTLED_JS = f"""settle => ({_IDLE_JS})(null) && window.__glLastFinish > window.__glLastInput
