@@ -18,17 +18,20 @@ GRADIENT_PAGE = "pages/2_Gradient.py"    # where P is moved by hand
 def show_preview(f, P) -> None:
     """A compact look at the formula of the sidebar: f and its partials, f(P) and ∇f(P), and where to go on."""
     st.subheader(_("Your formula"))
-    show_formula_latex(f)
     value, gradient = float(f.value(P)), f.gradient(P)
     point = ", ".join(f"{c:.6g}" for c in P)
     if not np.isfinite(value):
         show_undefined(f, P)
-    left, right = st.columns(2)
-    left.metric("f(P)", f"{value:.10g}")
-    right.metric("∇f(P)", "(" + ", ".join(f"{g:.6g}" for g in gradient) + ")")
-    st.caption(_("P = ({point}), the point every page shares", point=point))
-    st.page_link(GRADIENT_PAGE, label=_("Move P and see the partials as slopes: the Gradient page"),
-                 icon=":material/arrow_forward:")
+    formula, numbers = st.columns([3, 2], gap="large")
+    with formula:
+        show_formula_latex(f)
+    with numbers:
+        left, right = st.columns(2)
+        left.metric("f(P)", f"{value:.10g}")
+        right.metric("∇f(P)", "(" + ", ".join(f"{g:.6g}" for g in gradient) + ")")
+        st.caption(_("P = ({point}), the point every page shares", point=point))
+        st.page_link(GRADIENT_PAGE, label=_("Move P and see the partials as slopes: the Gradient page"),
+                     icon=":material/arrow_forward:")
 
 
 st.header(_("∇ Gradient Lab"))
@@ -41,8 +44,5 @@ st.caption(_("Type any formula in the sidebar's box, or choose a preset: it feed
 sel = formula_sidebar()
 f = sel.formula
 url_view(point_params(f))
-outline, preview = st.columns([3, 2], gap="large")
-with outline:
-    show_outline()
-with preview:
-    show_preview(f, current_point(f, sel.domain))
+show_outline()
+show_preview(f, current_point(f, sel.domain))
