@@ -44,12 +44,14 @@ def same_view(page: str, query: dict[str, str], by_hand: Callable[[AppTest], Non
 
 
 def test_home_point_from_the_link():
-    def by_hand(at):
-        at.slider(key="px").set_value(3.0).run()
-        at.slider(key="py").set_value(2.0).run()
-    linked, hand = same_view("app.py", {"px": "3", "py": "2"}, by_hand)
+    """Home has no point sliders (the by-hand half is test_page_gradient_home_moved's): the link's P, then reset."""
+    linked = open_page("app.py", px="3", py="2")
+    assert not notes(linked)
     assert metric(linked, "f(P)") == "0"                     # Himmelblau's minimum (3, 2)
-    assert metric(hand, "f(P)") == "106"                     # (1+1−11)² + (1+1−7)² at the default P = (1, 1)
+    assert linked.query_params == {"px": "3", "py": "2"}
+    linked.button(key="url_reset").click().run()
+    assert metric(linked, "f(P)") == "106"                   # (1+1−11)² + (1+1−7)² at the default P = (1, 1)
+    assert linked.query_params == {}
 
 
 def test_directional_point_angle_and_step_size_from_the_link():
@@ -240,3 +242,57 @@ def test_a_presenter_link_keeps_present_in_the_url_without_a_note():
     assert not notes(at)
     assert at.query_params.get("present") == "1" and at.query_params.get("px") == "2"
     assert at.button(key="present_off")         # the presenter view's way out is drawn
+
+
+def _play_directional(at: AppTest) -> None:
+    at.number_input(key="eta").set_value(0.5)           # the step size of "take a step along u"
+    at.slider(key="theta").set_value(200.0)
+    at.slider(key="px").set_value(-2.0).run()
+
+
+def _play_descent(at: AppTest) -> None:
+    at.selectbox(key="opt").set_value("SGD").run()
+    at.number_input(key="lr").set_value(0.005)
+    at.session_state["dtype"] = "float32"               # the precision's segmented control
+    at.slider(key="sy").set_value(2.0).run()
+
+
+def _play_minibatch(at: AppTest) -> None:
+    at.selectbox(key="mb_opt").set_value("Adam")
+    at.slider(key="mb_ep").set_value(5)
+    at.select_slider(key="mb_bs").set_value(32).run()
+
+
+# outline section -> (what a lecturer changes on that page first, session keys the scene does not name: their defaults,
+# metrics the scene must show, worked by hand)
+AFTER_PLAY = {
+    4: (_play_directional, {"eta": 0.01}, {"D_u f (sympy)": "2.82843"}),   # u along ∇(x² + y²): 2√2
+    6: (_play_descent, {"dtype": "float64", "sy": 0.0}, {"final point": "(-3.7793, -3.2832)"}),   # the lecture's Adam run
+    7: (_play_minibatch, {"mb_opt": "SGD", "mb_ep": 20}, {}),
+}
+
+
+@pytest.mark.parametrize("number", sorted(AFTER_PLAY))
+def test_a_scene_opens_exactly_its_view_after_other_settings_were_changed(number):
+    """A lecturer who played with the page, then follows the scene's link, sees the scene: nothing of the play is left.
+
+    The oracle is the scene opened in a fresh session (every value it does not name at its default) and the numbers
+    worked by hand."""
+    from ui.outline import OUTLINE, scene_link
+
+    (scene,) = [s for s in OUTLINE if s.number == number]
+    play, defaults, shown = AFTER_PLAY[number]
+    fresh = open_page(scene.page, **scene_link(scene))
+    at = open_page(scene.page)
+    play(at)
+    at.query_params.clear()
+    at.switch_page("app.py").run()                       # back home, then the outline's link
+    for key, value in scene_link(scene).items():
+        at.query_params[key] = value
+    at.switch_page(scene.page).run()
+    assert not at.exception and not notes(at)
+    assert {k: at.session_state[k] for k in defaults} == defaults
+    assert {k: metric(at, k) for k in shown} == shown
+    assert metrics(at) == metrics(fresh)
+    assert "scene" not in at.query_params and at.query_params == fresh.query_params
+    assert all(at.query_params.get(k, v) == v for k, v in scene.query.items())     # its values, defaults left out

@@ -9,6 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui.i18n import N_, _, translated
+from ui.url import SCENE
 
 HIMMELBLAU = "(x^2+y-11)^2+(x+y^2-7)^2"
 
@@ -69,10 +70,15 @@ def show_section_label(page: str) -> None:
     st.caption(" · ".join([section_label(page), *(translated(s.title) for s in sections_of(page))]))
 
 
+def scene_link(scene: Scene) -> dict[str, str]:
+    """The query string of a scene's link: its values, and ?scene=N so that every other setting opens at its default."""
+    return {**scene.query, SCENE: str(scene.number)}
+
+
 def show_outline() -> None:
     """The lecture's sections in order, each a link that opens its page in the prepared scene."""
     st.subheader(_("The lecture, section by section"))
     for scene in OUTLINE:
         st.page_link(scene.page, label=_("§ {number} · {title}", number=scene.number, title=translated(scene.title)),
-                     query_params=scene.query, icon=":material/play_circle:")
+                     query_params=scene_link(scene), icon=":material/play_circle:")
         st.caption(translated(scene.shows))

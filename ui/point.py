@@ -111,8 +111,10 @@ def point_inputs(formula: Formula, domain) -> np.ndarray:
         key = point_key(name)
         current = st.session_state.get(key, DEFAULT_POINT)
         value = _clamped(domain, i, current)
-        if key not in st.session_state or value != current:   # writing every run would push stale values back
-            st.session_state[key] = value                       # into a slider that is still being moved
+        range_key = f"_range_{key}"         # a new range starts the slider afresh at its minimum: write it again then
+        if key not in st.session_state or value != current or st.session_state.get(range_key) != (lo, hi):
+            st.session_state[key] = value                       # (writing every run would push stale values back
+            st.session_state[range_key] = (lo, hi)              # into a slider that is still being moved)
         generation = st.session_state.get(_generation_key(name), 0)
         if fresh or st.session_state.get(_shown_key(name)) != value or number_key(name, generation) not in st.session_state:
             generation += 1                      # P moved by another widget, or another page ran: a fresh input
@@ -140,3 +142,12 @@ def plane_params(formula: Formula) -> list[Param]:
     names = formula.variables
     return [] if formula.n < 3 else [Param("ax_h", "ax_h", choice(names), names[0]),
                                      Param("ax_v", "ax_v", choice(names), names[1])]
+
+
+def current_point(formula: Formula, domain) -> np.ndarray:
+    """P as the other pages left it (or the link set it), clamped to the plot range, without drawing a slider."""
+    coords = [_clamped(domain, i, float(st.session_state.get(point_key(name), DEFAULT_POINT)))
+              for i, name in enumerate(formula.variables)]
+    for name, value in zip(formula.variables, coords, strict=True):
+        keep(point_key(name), value)          # still P on the next page, as if a slider had held it
+    return np.array(coords, dtype=np.float64)

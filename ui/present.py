@@ -23,6 +23,8 @@ _CSS = """<style>
 [data-testid="stMain"] .katex-display {overflow-x: auto; overflow-y: hidden; padding: 2px 0;}
 @media (max-width: 640px) {
   [data-testid="stMainBlockContainer"] {padding-left: 0.6rem; padding-right: 0.6rem;}
+  [data-testid="stMain"] .gl-chart {margin-left: -0.6rem; width: calc(100% + 1.2rem) !important;}
+  [data-testid="stMain"] .gl-chart .gl-bar {padding-left: 0.6rem;}
 }
 </style>"""
 

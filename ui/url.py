@@ -30,6 +30,7 @@ _FRESH = "_url_fresh_visit"     # True on the first run of a page visit
 _READ = "_url_read_keys"        # the session keys this run took from the URL
 _NOTES = "_url_notes"           # the sentences about values of the link that could not be used, for this visit
 _PARAMS = "_url_params"         # the parameters of the page shown: a region's rerun (ui.region) writes them again
+SCENE = "scene"                 # ?scene=N (an outline scene's link): a whole view, every value it does not name a default
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,7 @@ def read(params: Iterable[Param]) -> None:
     """On the first run of a visit, put the URL's values into the widget keys; an unusable one falls back, noted."""
     if not st.session_state.get(_FRESH):
         return
+    _scene_defaults(params)
     for p in params:
         if p.name not in st.query_params:
             continue
@@ -188,6 +190,14 @@ def read(params: Iterable[Param]) -> None:
             _note(msg("**{name}** = {value} cannot be used: {why}. Using {instead} instead.", name=p.name, value=_shown(text),
                       why=why.args[0] if why.args else str(why), instead=instead))
             del st.query_params[p.name]
+
+
+def _scene_defaults(params: Iterable[Param]) -> None:
+    """A scene's link opens exactly its view: every parameter it does not name goes back to its default, as on reset."""
+    if SCENE in st.query_params:
+        for p in params:
+            if p.name not in st.query_params:
+                st.session_state[p.key] = p.default
 
 
 def from_link(key: str) -> bool:
@@ -293,6 +303,8 @@ def link_and_reset(params: Sequence[Param]) -> None:
 def view_in_url(shared: Sequence[Param], page: Sequence[Param]) -> None:
     """A page's whole view in the URL: read on a visit's first run, written back, unknown keys dropped, notes shown."""
     read(page)
+    if SCENE in st.query_params:       # read by every table of the page by now: the link shows the view's own values
+        del st.query_params[SCENE]
     every = [*shared, *page]
     st.session_state[_PARAMS] = every
     write(every)

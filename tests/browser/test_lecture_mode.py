@@ -20,6 +20,7 @@ from .helpers import (
     VIEWPORT,
     assert_page_ok,
     goto,
+    navigate,
     read_metric,
     slider_value,
     wait_charts_drawn,
@@ -80,6 +81,35 @@ def test_each_outline_link_opens_its_scene(page):
             assert read_metric(page, label) == value, scene.number
         assert page.get_by_text("Lecture § ").first.is_visible()
         assert_page_ok(page)
+
+
+def open_scene(page, number: int) -> None:
+    """Click the home page's outline link of section `number` (the session goes on) and wait for its page."""
+    (scene,) = [s for s in OUTLINE if s.number == number]
+    page.get_by_role("link", name=f"§ {scene.number} · {scene.title}").click()
+    page.wait_for_url(lambda url: urlparse(url).path.strip("/") != "", timeout=FIRST_LOAD_TIMEOUT_S * 1000)
+    wait_idle(page, timeout=FIRST_LOAD_TIMEOUT_S)
+    wait_charts_drawn(page, timeout=FIRST_LOAD_TIMEOUT_S)
+
+
+def test_a_scene_opens_exactly_its_view_after_the_lecturer_played(page):
+    """Other settings changed on the page before do not leak into the scene: it shows its own numbers, and its link
+    names only its own values."""
+    goto(page, "Gradient_descent", {"opt": "SGD", "lr": "0.005", "dtype": "float32", "sy": "2"},
+         timeout=FIRST_LOAD_TIMEOUT_S)
+    assert read_metric(page, "final point") != SCENE_READINGS[6][1]
+    navigate(page, HOME, timeout=FIRST_LOAD_TIMEOUT_S)
+    open_scene(page, 6)
+    assert read_metric(page, "final point") == SCENE_READINGS[6][1]       # the lecture's Adam run from (−4, 0)
+    (scene,) = [s for s in OUTLINE if s.number == 6]
+    shown = query_of(page.url)
+    assert set(shown) <= set(scene.query) and all(shown[k] == scene.query[k] for k in shown)   # defaults drop out
+    goto(page, "Directional_derivative", {"eta": "0.5", "sign": "180", "theta": "200"})
+    navigate(page, HOME)
+    open_scene(page, 4)
+    assert read_metric(page, "D_u f (sympy)") == SCENE_READINGS[4][1]     # 2√2: u along ∇(x² + y²)
+    assert "eta" not in query_of(page.url) and "scene" not in query_of(page.url)
+    assert_page_ok(page)
 
 
 def test_a_figure_exported_as_html_opens_offline_with_its_animation(page, browser, tmp_path):

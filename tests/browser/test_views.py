@@ -3,19 +3,22 @@
 Presenter view (?present=1) at 1280x720: no sidebar, body text at least 20 px, metric values and chart tick labels
 at least 16 px, every text colour at least 4.5:1 against its background (WCAG AA). Normal view: chart tick labels at
 least 14 px, the same contrast. At 390x844 (a phone) nothing is wider than the screen: a formula too wide scrolls
-inside its own box. Screenshots of every page in the three views go to artifacts/screenshots/views/.
+inside its own box, and every map (a level-set map, the descent map, the basin map, the phase diagram: a plot with
+equal axis scales, or a contour or heat map) is at least 320 px wide. Screenshots of every page in the three views go
+to artifacts/screenshots/views/.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from .helpers import SCREENSHOTS, VIEWPORT, assert_page_ok, discover_pages, goto
+from .helpers import SCREENSHOTS, VIEWPORT, assert_page_ok, discover_pages, goto, visit_tabs, wait_charts_drawn, wait_idle
 
 pytestmark = pytest.mark.browser
 
 PAGES = discover_pages()
 PHONE = {"width": 390, "height": 844}
+MAP_PX = 320             # the least width of a map's plot area on a phone
 AA_CONTRAST = 4.5
 
 # Every visible text in the main area: [where, what, font px, contrast]. HTML text is measured against the first
@@ -95,7 +98,8 @@ def test_presenter_view_reads_from_the_back_row(page, app_page):
     assert page.locator('[data-testid="stMain"] [data-testid="stExpander"]').evaluate_all(
         "els => els.every(e => !e.checkVisibility())")                   # help, code and tables are hidden
     texts = page.evaluate(_TEXTS_JS)
-    assert any(t[0] == "tick" for t in texts) or app_page.name in ("Autograd",), "no chart tick labels measured"
+    # home (the outline) and Autograd (a graphviz graph) draw no plotly chart
+    assert any(t[0] == "tick" for t in texts) or app_page.name in ("app", "Autograd"), "no chart tick labels measured"
     assert _failures(texts, body=20, metric=16, tick=16) == []
     assert_page_ok(page)
     _views_shot(page, f"{app_page.name}-presenter")
@@ -117,5 +121,34 @@ def test_a_phone_sees_nothing_wider_than_its_screen(page, app_page):
         scroll_width, too_wide = page.evaluate(_TOO_WIDE_JS)
         assert (scroll_width, too_wide) == (PHONE["width"], [])
         _views_shot(page, f"{app_page.name}-phone")
+    finally:
+        page.set_viewport_size(VIEWPORT)
+
+
+# Every 2-D map shown: [chart key, width and height of its plot area in px, the chart's own width].
+_MAPS_JS = """() => Array.from(document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot')).flatMap(gd => {
+  const layout = gd._fullLayout, width = gd.getBoundingClientRect().width;
+  if (!layout || !width || layout.scene) return [];
+  const square = Object.keys(layout).some(k => /^[xy]axis\\d*$/.test(k) && layout[k] && layout[k].scaleanchor);
+  const map = square || (gd._fullData || []).some(t => ['contour', 'heatmap', 'histogram2d', 'histogram2dcontour'].includes(t.type));
+  return map ? [[gd.closest('.gl-chart')?.dataset.key ?? '', Math.round(layout.xaxis._length), Math.round(layout.yaxis._length),
+                 Math.round(width)]] : [];
+})"""
+
+
+@pytest.mark.parametrize("app_page", PAGES, ids=[p.name for p in PAGES])
+def test_every_map_on_a_phone_is_at_least_320_px_wide(page, app_page):
+    page.set_viewport_size(PHONE)
+    try:
+        goto(page, app_page.name)
+        maps = {m[0]: m for m in page.evaluate(_MAPS_JS)}
+        for _tab in visit_tabs(page):                   # a map in a tab not shown has no size until its tab is shown
+            wait_idle(page)
+            wait_charts_drawn(page)
+            page.wait_for_timeout(300)                  # the chart is drawn again for its new width
+            maps.update({m[0]: m for m in page.evaluate(_MAPS_JS)})
+        narrow = [m for m in maps.values() if m[1] < MAP_PX]
+        assert narrow == [], f"maps narrower than {MAP_PX} px (key, plot width, plot height, chart width): {narrow}"
+        assert maps or app_page.name in ("app", "Autograd"), "no map measured"
     finally:
         page.set_viewport_size(VIEWPORT)

@@ -53,7 +53,18 @@ function mount(parent, speedLabel) {
   box.plot = box.querySelector(".gl-plot");
   box.speed = box.querySelector(".gl-speed");
   box.queue = Promise.resolve();
+  redrawOnNewWidth(box);
   return box;
+}
+
+// The layout is fitted to the chart's width (title lines, map heights, a phone's colour bars): a chart drawn in a tab
+// not shown (width 0), or a window turned or resized, is drawn again for the width it has now.
+function redrawOnNewWidth(box) {
+  new ResizeObserver(() => {
+    const width = box.clientWidth;
+    if (!width || !box.latest || Math.abs(width - (box.drawnWidth ?? 0)) < 40) return;
+    box.queue = box.queue.then(() => render(box, box.latest)).catch((e) => console.error("chart", e));
+  }).observe(box);
 }
 
 // Plotly's own animate with redraw false erases contour lines (plotly.js #4491) and a redraw per frame costs a
@@ -285,6 +296,38 @@ function fitHeight(box, layout) {
   layout.height = Math.max(layout.height || 450, Math.round(tall));
 }
 
+const PHONE_PX = 560;                                     // a chart narrower than this is on a phone
+const BAR_PX = 62;                                        // a horizontal colour bar with its ticks and title
+
+const MAP_TRACES = ["contour", "heatmap", "histogram2d", "histogram2dcontour"];
+
+// A 2-D map: equal axis scales, or a contour or heat map (the phase diagram).
+function isMap(layout, traces) {
+  return !layout.scene && (Object.values(layout).some((v) => v && typeof v === "object" && v.scaleanchor)
+                           || traces.some((t) => MAP_TRACES.includes(t.type)));
+}
+
+// On a phone a 2-D map keeps the width: its colour bars go under the x axis (stacked, above a legend pinned to the
+// chart's bottom) instead of beside it, and the chart grows by their height so the equal axis scales do not shrink it.
+function phoneMap(box, layout, traces) {
+  if (!box.clientWidth || box.clientWidth >= PHONE_PX || !isMap(layout, traces)) return traces;
+  const bars = traces.filter((t) => t.colorbar && t.showscale !== false);
+  const margin = { t: 50, b: 40, ...(layout.margin || {}) };
+  margin.r = Math.min(margin.r ?? 10, 10);
+  const side = box.clientWidth - 60 - margin.r;            // the width left by the y axis's ticks and title
+  layout.height = Math.max(layout.height || 450, Math.round(side + margin.t + margin.b + 40)) + bars.length * BAR_PX;
+  layout.margin = margin;
+  const plotHeight = layout.height - margin.t - margin.b - bars.length * BAR_PX;
+  return traces.map((t) => {
+    const i = bars.indexOf(t);
+    if (i < 0) return t;
+    const title = typeof t.colorbar.title === "string" ? { text: t.colorbar.title } : { ...(t.colorbar.title || {}) };
+    return { ...t, colorbar: { ...t.colorbar, orientation: "h", len: 1, lenmode: "fraction", x: 0.5, xanchor: "center",
+                               y: -(72 + i * BAR_PX) / plotHeight, yanchor: "top", yref: "paper", thickness: 12,
+                               title: { ...title, side: "top" } } };
+  });
+}
+
 function zoomedOut(scene, factor) {
   const camera = scene.camera || {}, eye = camera.eye || { x: 1.25, y: 1.25, z: 1.25 };
   return { ...scene, camera: { ...camera, eye: { x: eye.x * factor, y: eye.y * factor, z: eye.z * factor } } };
@@ -299,8 +342,9 @@ function houseStyle(box, layout, traces) {
     if (box.clientWidth < 600) layout.scene = zoomedOut(layout.scene, 1.35);      // a phone: the whole box in view
   }
   fitHeight(box, layout);
+  const placed = phoneMap(box, layout, traces);
   fitTitle(box, layout, family);
-  return minimumType(layout, traces);
+  return minimumType(layout, placed);
 }
 
 async function render(box, data) {
@@ -320,6 +364,7 @@ async function render(box, data) {
   }
   if (figure.template) layout.template = figure.template;
   if (layout.updatemenus) layout.updatemenus = withOwnPlayer(layout.updatemenus);
+  box.drawnWidth = box.clientWidth;
   const traces = houseStyle(box, layout, figure.traces);
   box.plot.style.height = `${layout.height || 450}px`;
   stop(box);
