@@ -15,12 +15,13 @@ from ui.region import region
 from ui.views import num
 
 
-def derivative_table(formula: Formula, point, gradient) -> pd.DataFrame:
-    """One row each for f′, ∂f/∂x_i and ∇f: what each is, what it takes, what it returns, and its value here."""
+def derivative_table(formula: Formula, point, gradient) -> dict[str, list[str]]:
+    """One row each for f′, ∂f/∂x_i and ∇f: what each is, what it takes, what it returns, and its value here (column ->
+    cells; no pandas: a DataFrame cost more than the rest of the table on every rerun)."""
     names, p = formula.variables, np.asarray(point, dtype=np.float64)
     first, rest = names[0], ", ".join(f"{n} = {num(p[i], 4)}" for i, n in enumerate(names) if i)
     g = ", ".join(num(v, 5) for v in gradient)
-    return pd.DataFrame({
+    return {
         "": [_("**derivative**"), _("**partial derivative**"), _("**gradient**")],
         _("written"): ["f′(x) = df/dx", f"∂f/∂{first}, …, ∂f/∂{names[-1]}" if formula.n > 1 else f"∂f/∂{first}",
                        "∇f = (∂f/∂x₁, …, ∂f/∂xₙ)"],
@@ -31,12 +32,12 @@ def derivative_table(formula: Formula, point, gradient) -> pd.DataFrame:
                        _("a vector of {n} partials: the steepest way up", n=formula.n)],
         _("here, at P"): [f"g({first}) = f({first}{', ' + rest if rest else ''}): g′ = {num(gradient[0], 5)}",
                           f"∂f/∂{first}(P) = {num(gradient[0], 5)}", f"∇f(P) = ({g})"],
-    })
+    }
 
 
-def markdown_table(df: pd.DataFrame) -> str:
+def markdown_table(columns: dict[str, list[str]]) -> str:
     """A small text table as Markdown (not an st.dataframe: it reads as part of the lecture, and it wraps)."""
-    rows = [list(df.columns), ["---"] * len(df.columns), *df.astype(str).values.tolist()]
+    rows = [list(columns), ["---"] * len(columns), *([str(c) for c in row] for row in zip(*columns.values(), strict=True))]
     return "\n".join("| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows)
 
 
