@@ -16,6 +16,7 @@ import streamlit as st
 from gradcore.check import kinks_at
 from gradcore.figures import curve_with_tangent_figure, gradient_field_figure, sample_grid
 from gradcore.landscape import box, snap
+from gradcore.messages import Message
 from gradcore.partials import (
     axis_slice,
     gradient_field,
@@ -28,7 +29,7 @@ from gradcore.partials import (
 )
 from ui.chart import chart
 from ui.gradient_rows import show_counterexample, show_derivative_table
-from ui.i18n import N_, _, tr, translated
+from ui.i18n import N_, _, tr
 from ui.outline import show_section_label
 from ui.point import axis_range, plane_params, point_inputs, point_params, set_point
 from ui.sidebar import formula_sidebar, url_view
@@ -39,8 +40,9 @@ st.set_page_config(page_title=_("Gradient · Gradient Lab"), page_icon="∇", la
 
 FIELD_ARROWS = 17     # arrows per side of the gradient field
 SNAPPED = "_gr_snapped"   # the sentence the snap button leaves for the next run
-KINDS = {"minimum": N_("Minimum"), "maximum": N_("Maximum"), "saddle": N_("Saddle"), "inflection": N_("Inflection"),
-         "undecided": N_("Undecided")}     # the second-derivative test's verdicts, as the page titles them
+VERDICTS = {"minimum": N_("{where} **Minimum**: {sentence}"), "maximum": N_("{where} **Maximum**: {sentence}"),
+            "saddle": N_("{where} **Saddle**: {sentence}"), "inflection": N_("{where} **Inflection**: {sentence}"),
+            "undecided": N_("{where} **Undecided**: {sentence}")}     # the second-derivative test's verdict, whole
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -228,9 +230,8 @@ with verdict:
         where = (_("∇f(P) = 0, so P is a critical point.") if so.exact else
                  _("P is within rounding of a critical point: |∇f(P)| = {norm}, and a Newton step of {step} reaches "
                    "∇f = 0 (P's coordinates are rounded).", norm=num(so.grad_norm, 2), step=num(so.newton_step, 2)))
-        kind = so.classification.kind
-        st.info(_("{where} **{kind}**: {sentence}", where=where, sentence=tr(so.classification.sentence),
-                  kind=translated(KINDS[kind]) if kind in KINDS else kind.capitalize()), icon=":material/explore:")
+        st.info(tr(Message(VERDICTS[so.classification.kind], where=where, sentence=so.classification.sentence)),
+                icon=":material/explore:")
     elif np.isfinite(value):
         st.markdown(_("∇f(P) ≠ 0 (|∇f(P)| = {norm}): P is not a critical point, so it is none of minimum, maximum or "
                       "saddle; the test applies only where ∇f = 0.", norm=num(so.grad_norm)))
