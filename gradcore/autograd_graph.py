@@ -410,9 +410,10 @@ def fmt_vector(v, digits: int = 10) -> str:
 BACKWARD_COLUMNS = ("step", "node", "output", "value", "∂f/∂output", "sends back")
 
 
-def backward_rows(graph: AutogradGraph, step: int | None = None) -> list[dict[str, str]]:
-    """One row per node backward() ran, up to `step`: what came in and what went out to each input."""
-    names = {n.id: _short_name(n) for n in graph.nodes}
+def backward_rows(graph: AutogradGraph, step: int | None = None, tr=str) -> list[dict[str, str]]:
+    """One row per node backward() ran, up to `step`: what came in and what went out to each input (names in tr's
+    language)."""
+    names = {n.id: tr(_short_name(n)) for n in graph.nodes}
     rows = []
     for k, node_id in enumerate(graph.order[: step], start=1):
         node = graph.nodes[node_id]
@@ -533,12 +534,12 @@ def _box_label(title: str, expr: str, value: float, grad_line: str) -> str:
     return "<" + "<br/>".join(lines) + ">"
 
 
-def _node_line(graph: AutogradGraph, node: GraphNode, step: int) -> str:
+def _node_line(graph: AutogradGraph, node: GraphNode, step: int, tr=str) -> str:
     """The DOT statement of a node drawn in full, at `step` of the backward pass."""
     done = 0 < node.step <= step
     grad = fmt(node.grad) if done else "?"
     if node.is_leaf:
-        label = _box_label(f"{node.variable} (leaf)", "", node.value, f"{node.variable}.grad {grad}")
+        label = _box_label(tr(_short_name(node)), "", node.value, f"{node.variable}.grad {grad}")
         fill, shape = ("#cfe8ff" if done else "#eef6ff"), "box"
     else:
         title = node.name
@@ -549,17 +550,18 @@ def _node_line(graph: AutogradGraph, node: GraphNode, step: int) -> str:
     return f'n{node.id} [label={label}, shape={shape}, style="rounded,filled", fillcolor="{fill}", {border}];'
 
 
-def _folded_line(graph: AutogradGraph, node: GraphNode, step: int) -> str:
+def _folded_line(graph: AutogradGraph, node: GraphNode, step: int, tr=str) -> str:
     """The DOT statement of a dashed box standing for node and everything below it."""
     hidden = sum(not graph.nodes[i].is_leaf for i in _below(graph, node.id))
     grad = fmt(node.grad) if 0 < node.step <= step else "?"
-    label = _box_label(f"⋯ {hidden} operations", _compact(node.expr), node.value, f"grad {grad}")
+    label = _box_label(tr(msg("⋯ {count} operations", count=hidden)), _compact(node.expr), node.value, f"grad {grad}")
     return f'n{node.id} [label={label}, shape=box, style="dashed,rounded", color="#555555"];'
 
 
 def graph_dot(graph: AutogradGraph, step: int | None = None, max_ops: int = MAX_DRAWN_OPS,
-              max_breadth: int = MAX_BREADTH) -> GraphDrawing:
-    """The recorded graph as DOT: leaves at the bottom, f at the top, gradients in red once backward reached them."""
+              max_breadth: int = MAX_BREADTH, tr=str) -> GraphDrawing:
+    """The recorded graph as DOT: leaves at the bottom, f at the top, gradients in red once backward reached them
+    (box labels in tr's language)."""
     step = len(graph.order) if step is None else max(0, min(step, len(graph.order)))
     shown, folded = _visible(graph, max_ops, max_breadth)
     lines = ["digraph autograd {", 'rankdir=BT; nodesep=0.2; ranksep=0.3; bgcolor="transparent";',
@@ -567,9 +569,9 @@ def graph_dot(graph: AutogradGraph, step: int | None = None, max_ops: int = MAX_
              'edge [fontname="Helvetica", fontsize=14, color="#555555", arrowsize=0.7];']
     for node in graph.nodes:
         if node.id in shown or node.is_leaf:
-            lines.append(_node_line(graph, node, step))
+            lines.append(_node_line(graph, node, step, tr))
         elif node.id in folded:
-            lines.append(_folded_line(graph, node, step))
+            lines.append(_folded_line(graph, node, step, tr))
     for node in graph.nodes:
         if node.id in shown:
             for i, sent in zip(node.inputs, node.grad_inputs, strict=True):

@@ -463,7 +463,7 @@ def field_bands(magnitude: np.ndarray, bands: int = len(FIELD_BANDS)) -> tuple[n
 
 
 def gradient_field_figure(grid: Grid, x, y, gx, gy, magnitude, point=None, spacing: float = 1.0,
-                          title: str = "") -> go.Figure:
+                          title: str = "", tr=str) -> go.Figure:
     """Arrows of ∇f over the contour map, all of one length (direction only); shade and width show |∇f| (legend)."""
     data = [_contour_trace(grid, opacity=0.8)]
     edges, band = field_bands(np.asarray(magnitude))
@@ -481,5 +481,6 @@ def gradient_field_figure(grid: Grid, x, y, gx, gy, magnitude, point=None, spaci
     if point is not None:
         data.append({"type": "scatter", "x": [point[0]], "y": [point[1]], "mode": "markers", "name": "P",
                      "marker": _marker_p()})
-    legend = {"orientation": "h", "y": -0.12, "title": {"text": "equal-length arrows, shade = |∇f|:"}}
+    legend = {"orientation": "h", "y": -0.12, "title": {"text": tr(msg("equal-length arrows, shade = |∇f|:")),
+                                                     "side": "top"}}     # above the entries: beside them it pushed them off the chart
     return go.Figure(data, _layout_dict(title, legend=legend, **_plane_axes(grid)))

@@ -23,9 +23,9 @@ from ui.catalogue import LANGUAGES, TEMPLATE, extract, read
 from ui.i18n import MISSING, PAGE_TITLES, translator
 
 ROOT = Path(__file__).resolve().parents[1]
-TRANSLATED = ("app.py", "pages/1_Directional_derivative.py", "ui/sidebar.py", "ui/views.py", "ui/point.py", "ui/i18n.py")
-UNTRANSLATED = ("pages/2_Gradient.py", "pages/3_Autograd.py", "pages/4_Gradient_descent.py", "pages/5_Mini-batch.py",
-                "pages/6_Landscape.py")
+TRANSLATED = ("app.py", "pages/1_Directional_derivative.py", "ui/sidebar.py", "ui/views.py", "ui/point.py", "ui/i18n.py",
+              "pages/2_Gradient.py", "ui/gradient_rows.py", "pages/3_Autograd.py")
+UNTRANSLATED = ("pages/4_Gradient_descent.py", "pages/5_Mini-batch.py", "pages/6_Landscape.py")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ZH = translator("zh")
 
@@ -89,7 +89,8 @@ ENGLISH_WORD = re.compile(r"[A-Za-z]{3,}")
 NOT_ENGLISH = {"sympy", "torch", "autograd", "func", "jvp", "exp", "log", "sin", "cos", "tan", "sqrt", "abs", "max",
                "min", "relu", "style", "div", "data", "testid", "stMainBlockContainer", "stSidebarUserContent", "padding",
                "top", "rem", "material", "south", "warning", "block", "app", "pages",
-               "Language"}   # the language control's label is both languages: "Language · 语言"
+               "Language",   # the language control's label is both languages: "Language · 语言"
+               "grad"}       # torch's x.grad
 
 
 def _english(node: ast.AST) -> list[str]:
@@ -242,3 +243,31 @@ def test_directional_rows_from_the_merge_render_in_chinese(clean_caches):
     assert any(c.value.startswith("下山 2 步的足迹：f = 106 → ") for c in at.caption)
     assert "2 步的足迹" in [t.get("name") for t in figures(at)["fig_level"]["data"]]
     assert at.query_params["lang"] == "zh" and not at.exception and not MISSING, sorted(MISSING)
+
+
+@pytest.mark.parametrize("page, title, query", [
+    ("pages/2_Gradient.py", "梯度与偏导数", {"gr_cx": "1"}),
+    ("pages/2_Gradient.py", "梯度与偏导数", {"f": "abs(x) + y^2", "px": "0", "py": "1"}),        # a kink: the warnings
+    ("pages/2_Gradient.py", "梯度与偏导数", {"f": "x^2 - y^2", "px": "0", "py": "0"}),           # a critical point
+    ("pages/3_Autograd.py", "自动求导", {}),
+    ("pages/3_Autograd.py", "自动求导", {"ag_tab": "Accumulation", "ag_step": "2"}),
+], ids=["gradient", "gradient-kink", "gradient-saddle", "autograd", "autograd-step"])
+def test_gradient_and_autograd_render_in_chinese(clean_caches, page, title, query):
+    """Pages 2 and 3 in Chinese: no missing key, no English sentence, their charts, tabs and tables in Chinese."""
+    from pagetest import charts, figures
+
+    MISSING.clear()
+    at = open_page(page, lang="zh", **query)
+    assert (at.header or at.title)[0].value == title
+    assert not MISSING, sorted(MISSING)
+    texts = _visible_text(at) + [t.value for t in at.title] + [t.label for t in at.get("tab")] + \
+        [w.label for w in (*at.toggle, *at.checkbox)]
+    english = [t for t in texts if not CJK.search(t) and ENGLISH_WORD.search(re.sub(r"`[^`]*`|\$[^$]*\$", "", t))
+               and not set(ENGLISH_WORD.findall(t)) <= NOT_ENGLISH | {"backward", "optimizer", "zero_grad"}]
+    assert not english, english
+    headers = [c for df in at.dataframe for c in df.value.columns]
+    assert not [c for c in headers if ENGLISH_WORD.fullmatch(c) and c not in NOT_ENGLISH], headers
+    for fig in (figures(at) if charts(at) else {}).values():
+        assert CJK.search(fig["layout"]["title"]["text"]), fig["layout"]["title"]["text"]
+        legend = fig["layout"].get("legend", {}).get("title", {}).get("text")
+        assert legend is None or CJK.search(legend), legend

@@ -9,6 +9,7 @@ import pytest
 
 from .helpers import (
     INTERACTION_LIMIT_S,
+    VIEWPORT,
     assert_page_ok,
     best_of,
     goto,
@@ -88,3 +89,27 @@ def test_three_variables(page):
     wait_table_column(page, "sympy at P", lambda col: len(col) == 9, "nine second partials of x y z")
     assert page.locator('[data-testid="stAlertContentSuccess"]').count() == 3
     assert_page_ok(page)
+
+
+# The gradient field's legend (its title and every entry) as boxes, and the chart's own box, in CSS pixels.
+_FIELD_LEGEND_JS = """() => {
+  const gd = document.querySelector('.st-key-fig_field .js-plotly-plot');
+  const box = el => { const r = el.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+  return [box(gd), [...gd.querySelectorAll('.legend .legendtitletext, .legend .traces')].map(box)];
+}"""
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 720}, {"width": 1920, "height": 1080},
+                                      {"width": 390, "height": 844}], ids=["projector", "full-hd", "phone"])
+def test_gradient_field_legend_fits_inside_its_chart(page, viewport):
+    """Issue 16: the legend's title took a column of its own and pushed the entries past the chart's right edge."""
+    page.set_viewport_size(viewport)
+    try:
+        goto(page, PAGE)
+        page.locator(".st-key-fig_field").scroll_into_view_if_needed()
+        (left, top, right, bottom), entries = page.evaluate(_FIELD_LEGEND_JS)
+        assert len(entries) == 6                          # the title, four |∇f| bands and P
+        outside = [e for e in entries if e[0] < left - 1 or e[2] > right + 1 or e[1] < top - 1 or e[3] > bottom + 1]
+        assert outside == [], f"legend entries outside the chart [{left:.0f}, {right:.0f}] px: {outside}"
+    finally:
+        page.set_viewport_size(VIEWPORT)
