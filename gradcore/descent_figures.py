@@ -31,6 +31,9 @@ FRAME_MS = 40
 RACE_GROUP = "descent-race"                # the map and the surface play their frames together (ui/chart_assets)
 CLICK_POINTS = 25                              # candidate start points per side of the map
 SMALL_HEIGHT = 430
+# The map's colour bar lies above it, right of the Play button: beside it, it took a phone's map down to 235 px wide.
+MAP_COLORBAR = {"orientation": "h", "thickness": 12, "len": 0.5, "x": 1.0, "xanchor": "right", "y": 1.0, "yanchor": "bottom",
+                "ypad": 12, "xpad": 0, "ticklabelposition": "outside top"}
 
 
 @dataclass(frozen=True)
@@ -175,7 +178,7 @@ def path_map_figure(grid: Grid, paths: Sequence[RunPath], start, minima=(), at=N
     """
     data = [{"type": "contour", "x": _f32(grid.xs), "y": _f32(grid.ys), "z": _f32(grid.Z), "colorscale": COLORSCALE,
              "ncontours": 30, "contours": {"coloring": "heatmap", "showlines": True}, "name": "f", "opacity": 0.9,
-             "colorbar": {"thickness": 14}, "showlegend": False,
+             "colorbar": MAP_COLORBAR, "showlegend": False,
              "hovertemplate": f"{grid.axes[0]} = %{{x:.3f}}<br>{grid.axes[1]} = %{{y:.3f}}<br>f = %{{z:.4g}}<extra></extra>"}]
     if click is not None:
         where = f"({grid.axes[0]}, {grid.axes[1]}) = (%{{x:.4g}}, %{{y:.4g}})"
@@ -195,7 +198,10 @@ def path_map_figure(grid: Grid, paths: Sequence[RunPath], start, minima=(), at=N
         traces, frames, menus = _animation(drawn, 2, len(data), tr)
         data += traces
     layout = _layout(title, HEIGHT + 40, updatemenus=menus, **_plane_axes(grid.xs, grid.ys, grid.axes))
-    layout["margin"] = {"l": 10, "r": 10, "t": 80, "b": 10}
+    layout["yaxis"].update(constraintoward="top", title={"text": grid.axes[1], "standoff": 2})   # the colour bar sits on top
+    for menu in menus:
+        menu["pad"] = {"t": 0, "b": 12}
+    layout["margin"] = {"l": 0, "r": 0, "t": 80, "b": 10}
     return go.Figure(data, layout, frames)
 
 
