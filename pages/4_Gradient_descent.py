@@ -17,6 +17,8 @@ Widget keys (stable; session state, kept across pages):
 
 from __future__ import annotations
 
+import base64
+import json
 from functools import partial
 
 import numpy as np
@@ -27,6 +29,7 @@ from gradcore.codegen import descent_script
 from gradcore.critical import classify_at
 from gradcore.descent import Trajectory, descend
 from gradcore.descent_figures import (
+    FLOAT32_LIMIT,
     RUN_COLORS,
     RunPath,
     click_grid,
@@ -59,9 +62,9 @@ from gradcore.runs import (
 )
 from gradcore.schedules import Schedule, lr_sequence, scheduled_script
 from gradcore.typed import DTYPES
-from ui.cache import DESCENT_RUNS_BYTES, bytes_cache
+from ui.cache import DESCENT_RUNS_BYTES, MB, bytes_cache, named_cache
 from ui.chart import chart, clicked_points
-from ui.i18n import N_, _, tr, translated
+from ui.i18n import N_, _, language, tr, translated
 from ui.interrupt import bounded, niced, request_deadline
 from ui.outline import show_section_label
 from ui.point import axis_range, plane_params
@@ -90,6 +93,7 @@ DEFAULT_START = {"x": -4.0}          # the lecture's start (−4, 0); every othe
 WORKED = {"preset": "Himmelblau", "optimizer": "Adam", "lr": 1e-3, "start": (-4.0, 0.0), "steps": 20_000}
 KEY_MAP = "fig_map"
 MAP_RESOLUTION, SURFACE_RESOLUTION = 120, 80     # samples per side (a projector shows no difference beyond)
+MAPS = named_cache("Gradient descent: maps without xₜ", 32 * MB)   # one per run and plane, shared by every session
 
 
 # ---------------------------------------------------------------- cached computation (keyed on plain values)
@@ -486,7 +490,8 @@ def scrubbed_views(f, domain, preset_name, runs: list[tuple[str, Trajectory]], m
         axes = plane(f)
         paths = [RunPath.of(r, label, run_color(i), axes) for i, (label, r) in enumerate(runs)]
         pdom = plane_domain(domain, axes) if f.n > 1 else None
-        chart(partial(map_figure, f, domain, pdom, axes, paths, run, start, minima, x_t), key=KEY_MAP,
+        chart(partial(map_at, (run_memo, axes, language()), partial(map_figure, f, domain, pdom, axes, paths, run, start,
+                                                                    minima), x_t, f, axes), key=KEY_MAP,
               on_click=partial(start_from_click, f.variables, axes, domain), config={"displayModeBar": False},
               memo=(run_memo, axes, t))
     left, right = st.columns(2, gap="medium")
@@ -518,6 +523,39 @@ def start_of(f) -> tuple[float, ...]:
     return tuple(float(st.session_state.get(start_key(v), DEFAULT_START.get(v, 0.0))) for v in f.variables)
 
 
+class PlotlyJSON:
+    """A figure already as plotly's JSON: ui.chart reads it through to_json(), as it reads a go.Figure."""
+
+    def __init__(self, spec: dict) -> None:
+        self.spec = spec
+
+    def to_json(self) -> str:
+        return json.dumps(self.spec)
+
+
+def _f4(values) -> dict:
+    """Values as plotly's JSON writes a float32 array (gradcore.descent_figures draws points as float32)."""
+    clipped = np.clip(np.asarray(values, dtype=np.float64), -FLOAT32_LIMIT, FLOAT32_LIMIT).astype(np.float32)
+    return {"dtype": "f4", "bdata": base64.b64encode(clipped.tobytes()).decode()}
+
+
+def map_at(key: tuple, build, x_t, f, axes) -> PlotlyJSON:
+    """The map with xₜ at x_t: the rest (contour, paths, frames) built once per run and plane, xₜ's trace moved in.
+
+    A scrubber step then costs no plotly figure: building the map's 150 frames took most of a scrubber step's CPU."""
+    if x_t is None:
+        return PlotlyJSON(json.loads(build(None).to_json()))
+    found, spec = MAPS.get(key)
+    if not found:
+        spec = json.loads(build(np.full(len(x_t), np.nan)).to_json())
+        MAPS.put(key, spec)
+    marker = next(k for k, t in enumerate(spec["data"]) if t.get("name") == "xₜ")
+    xy = (x_t[0], float(f.value(x_t))) if f.n == 1 else x_t[list(axes)]
+    data = list(spec["data"])
+    data[marker] = {**data[marker], "x": _f4([xy[0]]), "y": _f4([xy[1]])}
+    return PlotlyJSON({**spec, "data": data})
+
+
 def map_figure(f, domain, pdom, axes, paths, run, start, minima, x_t):
     """The path on the level curves (on the curve of f for one variable), clickable, with x_t and a Play button."""
     if f.n == 1:
@@ -525,7 +563,7 @@ def map_figure(f, domain, pdom, axes, paths, run, start, minima, x_t):
         fx = f.value(xs[:, None])
         return path_curve_figure(xs, fx, paths, (start[0], float(f.value(np.array(start)))),
                                  [(m[0], float(f.value(np.array(m)))) for m in minima],
-                                 None if x_t is None else (x_t[0], float(f.value(x_t))), f.variables[0],
+                                 None if x_t is None else (x_t[0], float(f.value(np.asarray(x_t)))), f.variables[0],
                                  _("The path on f · click the curve to start there"), tr)
     grid = cached_grid(f.text, pdom, tuple(run.points[-1]) if f.n > 2 and len(run.steps) else None, axes)
     others = ", ".join(f"{f.variables[i]} = {run.points[-1][i]:.3g}" for i in range(f.n) if i not in axes) if len(run.steps) else ""
