@@ -197,7 +197,8 @@ def path_map_figure(grid: Grid, paths: Sequence[RunPath], start, minima=(), at=N
     if drawn:
         traces, frames, menus = _animation(drawn, 2, len(data), tr)
         data += traces
-    layout = _layout(title, HEIGHT + 40, updatemenus=menus, **_plane_axes(grid.xs, grid.ys, grid.axes))
+    layout = _layout(title, HEIGHT + 40, updatemenus=menus, meta={"play_group": RACE_GROUP},
+                     **_plane_axes(grid.xs, grid.ys, grid.axes))
     layout["yaxis"].update(constraintoward="top", title={"text": grid.axes[1], "standoff": 2})   # the colour bar sits on top
     for menu in menus:
         menu["pad"] = {"t": 0, "b": 12}

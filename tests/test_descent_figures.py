@@ -390,5 +390,5 @@ def test_surface_animates_the_racers_heads_with_the_map(himmelblau, grid):
             assert fr["data"][0]["y"][k] == pytest.approx(run.points[t, 1], rel=1e-6, abs=1e-6)
             assert fr["data"][0]["z"][k] == pytest.approx(run.losses[t] + lift, rel=1e-5, abs=1e-3)
     group = surface["layout"]["meta"]["play_group"]
-    assert group == board["layout"]["updatemenus"][0]["buttons"][0]["args"][1]["group"]
+    assert group == board["layout"]["meta"]["play_group"] == board["layout"]["updatemenus"][0]["buttons"][0]["args"][1]["group"]
     assert surface["layout"]["updatemenus"][0]["buttons"][0]["args"][1]["group"] == group
