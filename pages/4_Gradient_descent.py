@@ -17,6 +17,8 @@ Widget keys (stable; session state, kept across pages):
 
 from __future__ import annotations
 
+import base64
+import json
 from functools import partial
 
 import numpy as np
@@ -27,6 +29,7 @@ from gradcore.codegen import descent_script
 from gradcore.critical import classify_at
 from gradcore.descent import Trajectory, descend
 from gradcore.descent_figures import (
+    FLOAT32_LIMIT,
     RUN_COLORS,
     RunPath,
     click_grid,
@@ -59,8 +62,9 @@ from gradcore.runs import (
 )
 from gradcore.schedules import Schedule, lr_sequence, scheduled_script
 from gradcore.typed import DTYPES
-from ui.cache import DESCENT_RUNS_BYTES, bytes_cache
+from ui.cache import DESCENT_RUNS_BYTES, MB, bytes_cache, named_cache
 from ui.chart import chart, clicked_points
+from ui.i18n import N_, _, language, tr, translated
 from ui.interrupt import bounded, niced, request_deadline
 from ui.outline import show_section_label
 from ui.point import axis_range, plane_params
@@ -76,10 +80,11 @@ from ui.race import (
     show_leaderboard,
     show_lr_curves,
 )
+from ui.region import region
 from ui.sidebar import KEY_FORMULA, KEY_XRANGE, KEY_YRANGE, RANGE_LIMIT, formula_sidebar, load_formula, url_view
 from ui.url import Param, choice, flag, flag_text, integer, list_text, number, number_text, subset
 
-st.set_page_config(page_title="Gradient descent · Gradient Lab", page_icon="∇", layout="wide")
+st.set_page_config(page_title=_("Gradient descent · Gradient Lab"), page_icon="∇", layout="wide")
 
 KEEP = "session"
 DEFAULT_OPTIMIZER, DEFAULT_STEPS, MAX_STEPS = "Adam", 1_000, 50_000
@@ -88,6 +93,7 @@ DEFAULT_START = {"x": -4.0}          # the lecture's start (−4, 0); every othe
 WORKED = {"preset": "Himmelblau", "optimizer": "Adam", "lr": 1e-3, "start": (-4.0, 0.0), "steps": 20_000}
 KEY_MAP = "fig_map"
 MAP_RESOLUTION, SURFACE_RESOLUTION = 120, 80     # samples per side (a projector shows no difference beyond)
+MAPS = named_cache("Gradient descent: maps without xₜ", 32 * MB)   # one per run and plane, shared by every session
 
 
 # ---------------------------------------------------------------- cached computation (keyed on plain values)
@@ -206,9 +212,9 @@ def url_params(f) -> list[Param]:
 
 def optimizer_control():
     st.session_state.setdefault("opt", DEFAULT_OPTIMIZER)
-    name = st.selectbox("Optimizer (torch.optim)", NAMES, key="opt", on_change=on_optimizer, persist_state=KEEP,
+    name = st.selectbox(_("Optimizer (torch.optim)"), NAMES, key="opt", on_change=on_optimizer, persist_state=KEEP,
                         format_func=lambda n: get_optimizer(n).display_name,
-                        help="Choosing an optimizer sets the learning rate to its torch default.")
+                        help=_("Choosing an optimizer sets the learning rate to its torch default."))
     return get_optimizer(name)
 
 
@@ -219,10 +225,10 @@ def lr_control(spec) -> float:
     set_lr(min(max(lr, grid[0]), grid[-1]))
     st.session_state["lr_s"] = nearest_on_log_grid(grid, st.session_state["lr"])
     slider_col, number_col = st.columns([3, 2], vertical_alignment="bottom")
-    slider_col.select_slider("Learning rate γ (log scale)", grid, key="lr_s", on_change=on_lr_slider, persist_state=KEEP,
+    slider_col.select_slider(_("Learning rate γ (log scale)"), grid, key="lr_s", on_change=on_lr_slider, persist_state=KEEP,
                              format_func=lambda v: f"{v:g}")
-    return number_col.number_input("γ exactly", grid[0], grid[-1], key="lr", step=1e-4, format="%g", persist_state=KEEP,
-                                   help="Any value; the slider shows the nearest point of its grid.")
+    return number_col.number_input(_("γ exactly"), grid[0], grid[-1], key="lr", step=1e-4, format="%g", persist_state=KEEP,
+                                   help=_("Any value; the slider shows the nearest point of its grid."))
 
 
 def start_controls(f, domain) -> tuple[float, ...]:
@@ -233,7 +239,8 @@ def start_controls(f, domain) -> tuple[float, ...]:
         lo, hi = axis_range(domain, i)
         key = start_key(name)
         st.session_state[key] = float(min(max(st.session_state.get(key, DEFAULT_START.get(name, 0.0)), lo), hi))
-        start.append(cols[i % len(cols)].slider(f"start {name}", float(lo), float(hi), key=key, step=0.01, persist_state=KEEP))
+        start.append(cols[i % len(cols)].slider(_("start {name}", name=name), float(lo), float(hi), key=key, step=0.01,
+                                                persist_state=KEEP))
     return tuple(float(v) for v in start)
 
 
@@ -259,16 +266,16 @@ def hyper_controls(spec) -> dict:
     for hp in spec.hypers:
         if hp.type is bool:
             st.session_state.setdefault(hyper_key(spec.name, hp.name), bool(hp.default))
-            values[hp.name] = st.checkbox(hp.name, key=hyper_key(spec.name, hp.name), help=hp.help, persist_state=KEEP)
+            values[hp.name] = st.checkbox(f"`{hp.name}`", key=hyper_key(spec.name, hp.name), help=hp.help, persist_state=KEEP)
         elif hp.type is tuple:
             cols = st.columns(2)
             values[hp.name] = tuple(
-                _float_widget_in(cols[i], f"{hp.name}[{i}]  ${hp.symbol[i]}$", hyper_key(spec.name, hp.name, i),
+                _float_widget_in(cols[i], f"`{hp.name}[{i}]`  ${hp.symbol[i]}$", hyper_key(spec.name, hp.name, i),
                                  hp.default[i], hp.ui_range[i], hp.log_scale, hp.help) for i in range(2))
         else:
-            values[hp.name] = _float_widget(f"{hp.name}  ${hp.symbol}$", hyper_key(spec.name, hp.name), hp.default,
+            values[hp.name] = _float_widget(f"`{hp.name}`  ${hp.symbol}$", hyper_key(spec.name, hp.name), hp.default,
                                             hp.ui_range, hp.log_scale, hp.help)
-    st.button("Reset to torch's defaults", key="h_reset", on_click=reset_hypers, args=(spec.name,))
+    st.button(_("Reset to torch's defaults"), key="h_reset", on_click=reset_hypers, args=(spec.name,))
     return values
 
 
@@ -281,16 +288,16 @@ def compare_control(spec) -> list[str]:
     """Up to three more optimizers; the chosen optimizer itself is not among the options."""
     options = [n for n in NAMES if n != spec.name]
     st.session_state["cmp"] = [n for n in st.session_state.get("cmp", []) if n in options][:3]
-    return st.multiselect("Compare with (same start; each one's lr and settings in the race below)", options, key="cmp", max_selections=3,
-                          persist_state=KEEP, placeholder="up to three optimizers")
+    return st.multiselect(_("Compare with (same start; each one's lr and settings in the race below)"), options, key="cmp",
+                          max_selections=3, persist_state=KEEP, placeholder=_("up to three optimizers"))
 
 
 def dtype_control() -> str:
     """The tensor's precision: float64 (the page's default) or float32 (torch.tensor's default, the lecture's)."""
     st.session_state.setdefault("dtype", DTYPES[0])
-    return st.segmented_control("Precision (the tensor's dtype)", DTYPES, key="dtype", persist_state=KEEP, width="stretch",
-                                help="float32 is what torch.tensor([-4., 0.]) gives, as in the lecture; float64 has "
-                                     "about 16 significant digits instead of 7.") or DTYPES[0]
+    return st.segmented_control(_("Precision (the tensor's dtype)"), DTYPES, key="dtype", persist_state=KEEP, width="stretch",
+                                help=_("float32 is what torch.tensor([-4., 0.]) gives, as in the lecture; float64 has "
+                                       "about 16 significant digits instead of 7.")) or DTYPES[0]
 
 
 def is_worked_example(f, spec, lr, steps, start, values) -> bool:
@@ -305,20 +312,21 @@ def show_lecture_loop(f) -> None:
     args = (f.text, WORKED["optimizer"], WORKED["lr"], WORKED["steps"], WORKED["start"],
             tuple(sorted(get_optimizer(WORKED["optimizer"]).defaults.items())))
     lecture, page = cached_run(*args, dtype="float32"), cached_run(*args, dtype="float64")
-    st.markdown("**The lecture's loop prints** (float32: `print('step {}: x = {}, f(x) = {}'.format(step, x.tolist(), pred.item()))`)")
+    st.markdown(_("**The lecture's loop prints** (float32: {code})",
+                  code="`print('step {}: x = {}, f(x) = {}'.format(step, x.tolist(), pred.item()))`"))
     st.code("\n".join(lecture_lines(lecture, 2000)), language="text")
-    st.markdown("**This page's log** (float64; the PyTorch code above prints it)")
+    st.markdown(_("**This page's log** (float64; the PyTorch code above prints it)"))
     st.code("\n".join(log_lines(page, 2000)), language="text")
     gap = abs(page.points[2000] - lecture.points[2000]).max()
-    st.markdown(
-        "- **Print order.** The lecture prints `x` after `optimizer.step()` (x₂₀₀₁ on the line of step 2000) beside "
-        "`pred`, f computed before the step (f(x₂₀₀₀)); the page logs xₜ beside f(xₜ), both before the step.\n"
-        "- **float32 vs float64.** `torch.tensor([-4., 0.])` is float32 (about 7 significant digits), the page computes in "
-        f"float64 (about 16); every step rounds differently, so at step 2,000 the two runs are {gap:.1e} apart, "
-        "and both end at the same minimum.\n"
-        f"- **Why f reaches {page.losses[-1]:.1e} in one and 0. in the other.** At the minimum f is a sum of squares of "
-        "rounding residues: float64's residues are about 1e-16, so f ≈ 1e-31; at the float32 point the lecture reaches, "
-        "both residues are exactly 0 in float32 arithmetic, so f = 0.")
+    st.markdown("\n".join([
+        _("- **Print order.** The lecture prints `x` after `optimizer.step()` (x₂₀₀₁ on the line of step 2000) beside "
+          "`pred`, f computed before the step (f(x₂₀₀₀)); the page logs xₜ beside f(xₜ), both before the step."),
+        _("- **float32 vs float64.** `torch.tensor([-4., 0.])` is float32 (about 7 significant digits), the page computes "
+          "in float64 (about 16); every step rounds differently, so at step 2,000 the two runs are {gap} apart, and both "
+          "end at the same minimum.", gap=f"{gap:.1e}"),
+        _("- **Why f reaches {value} in one and 0. in the other.** At the minimum f is a sum of squares of rounding "
+          "residues: float64's residues are about 1e-16, so f ≈ 1e-31; at the float32 point the lecture reaches, both "
+          "residues are exactly 0 in float32 arithmetic, so f = 0.", value=f"{page.losses[-1]:.1e}")]))
 
 
 def plane(f) -> tuple[int, ...]:
@@ -326,8 +334,8 @@ def plane(f) -> tuple[int, ...]:
     if f.n <= 2:
         return tuple(range(f.n))
     c1, c2 = st.columns(2)
-    h = c1.selectbox("Map: horizontal axis", f.variables, index=0, key="ax_h")
-    v = c2.selectbox("vertical axis", [n for n in f.variables if n != h], index=0, key="ax_v")
+    h = c1.selectbox(_("Map: horizontal axis"), f.variables, index=0, key="ax_h")
+    v = c2.selectbox(_("vertical axis"), [n for n in f.variables if n != h], index=0, key="ax_v")
     return f.variables.index(h), f.variables.index(v)
 
 
@@ -358,35 +366,36 @@ def show_outcome(f, run: Trajectory, minima, span: float | None) -> None:
     x = run.points[-1]
     wide = 5 if len(x) <= 2 else 9
     cols = st.columns([wide, 3, 3])
-    cols[0].metric("final point", fmt_point(x), help=f"x at step {int(run.steps[-1]):,}: {tuple(float(v) for v in x)}")
-    cols[1].metric("f there", f"{run.losses[-1]:.4g}")
-    cols[2].metric("|∇f| there", f"{grad_norms(run)[-1]:.3g}")
+    cols[0].metric(_("final point"), fmt_point(x),
+                   help=_("x at step {t}: {point}", t=f"{int(run.steps[-1]):,}", point=tuple(float(v) for v in x)))
+    cols[1].metric(_("f there"), f"{run.losses[-1]:.4g}")
+    cols[2].metric(_("|∇f| there"), f"{grad_norms(run)[-1]:.3g}")
     near = nearest_minimum(x, minima) if run.ok else None
     unlisted = span is not None and run.ok and not (near and near.reached) and is_stationary(f, x, span)
     if unlisted:
         cols = st.columns([wide, 3, 3])
-        cols[0].metric("a stationary point not in the preset's list", fmt_point(x),
-                       help=f"∇f = 0 here to within the run's precision (|∇f| = {grad_norms(run)[-1]:.2g}), but it is "
-                            f"none of the preset's minima; the second-derivative test there says: "
-                            f"{classify_at(f, x, span).kind}.")
+        cols[0].metric(_("a stationary point not in the preset's list"), fmt_point(x),
+                       help=_("∇f = 0 here to within the run's precision (|∇f| = {norm}), but it is none of the preset's "
+                              "minima; the second-derivative test there says: {kind}.", norm=f"{grad_norms(run)[-1]:.2g}",
+                              kind=translated(classify_at(f, x, span).kind)))
     if near is not None:
         cols = cols if unlisted else st.columns([wide, 3, 3])
-        cols[1 if unlisted else 0].metric("known minimum reached" if near.reached else "nearest known minimum",
+        cols[1 if unlisted else 0].metric(_("known minimum reached") if near.reached else _("nearest known minimum"),
                                           fmt_point(near.minimum),
-                                          help="The preset's minima (every one in its range); reached means closer than 0.001.")
-        cols[2 if unlisted else 1].metric("distance to it", f"{near.distance:.2g}")
+                                          help=_("The preset's minima (every one in its range); reached means closer than 0.001."))
+        cols[2 if unlisted else 1].metric(_("distance to it"), f"{near.distance:.2g}")
 
 
 def summary_table(runs: list[tuple[str, Trajectory]], minima) -> pd.DataFrame:
     rows = []
     for label, run in runs:
         near = nearest_minimum(run.points[-1], minima) if len(run.steps) else None
-        rows.append({"run": label, "steps": f"{int(run.steps[-1]):,}" if len(run.steps) else "0",
-                     "final point": fmt_point(run.points[-1]) if len(run.steps) else "—",
+        rows.append({_("run"): label, _("steps"): f"{int(run.steps[-1]):,}" if len(run.steps) else "0",
+                     _("final point"): fmt_point(run.points[-1]) if len(run.steps) else "—",
                      "f": f"{run.losses[-1]:.4g}" if len(run.steps) else "—",
-                     "nearest known minimum": fmt_point(near.minimum) if near else "—",
-                     "distance": f"{near.distance:.2g}" if near else "—",
-                     "status": "diverged" if not run.ok else ("reached" if near and near.reached else "ok")})
+                     _("nearest known minimum"): fmt_point(near.minimum) if near else "—",
+                     _("distance"): f"{near.distance:.2g}" if near else "—",
+                     _("status"): _("diverged") if not run.ok else (_("reached") if near and near.reached else _("ok"))})
     return pd.DataFrame(rows)
 
 
@@ -401,15 +410,27 @@ def show_step(f, run: Trajectory, axes, domain, memo: tuple | None = None, lr_t:
         m = st.columns(3)
         m[0].metric("f(xₜ)", f"{view.f:.6g}")
         m[1].metric("|Δx|", f"{np.linalg.norm(view.step):.3g}" if view.step is not None else "—",
-                    help="The length of the step taken from xₜ to xₜ₊₁.")
-        m[2].metric("angle(Δx, −∇f)", f"{view.angle:.1f}°" if view.angle is not None else "—",
-                    help="0° for plain gradient descent: it steps straight down the gradient.")
-        st.dataframe(step_table(view, f.variables).style.format("{:.4g}", subset=list(f.variables), na_rep="—"), hide_index=True,
-                     width="stretch", height="content")
-        st.caption("The arrows: Δx at its true length; −∇f and the momentum as directions only. "
-                   + ("The orange rectangle's sides are each coordinate's step size times |∇f|: a square would mean one "
-                      "learning rate for all. " if view.adaptive_rate is not None and f.n > 1 else "")
-                   + step_explanation(run.optimizer, view, f.n))
+                    help=_("The length of the step taken from xₜ to xₜ₊₁."))
+        m[2].metric(_("angle(Δx, −∇f)"), f"{view.angle:.1f}°" if view.angle is not None else "—",
+                    help=_("0° for plain gradient descent: it steps straight down the gradient."))
+        st.dataframe(translated_step_table(view, f.variables).style.format("{:.4g}", subset=list(f.variables), na_rep="—"),
+                     hide_index=True, width="stretch", height="content")
+        st.caption(" ".join([_("The arrows: Δx at its true length; −∇f and the momentum as directions only.")]
+                            + ([_("The orange rectangle's sides are each coordinate's step size times |∇f|: a square would "
+                                  "mean one learning rate for all.")] if view.adaptive_rate is not None and f.n > 1 else [])
+                            + [step_explanation(run.optimizer, view, f.n)]))
+
+
+KINDS = (N_("minimum"), N_("maximum"), N_("saddle"), N_("inflection"), N_("undecided"))   # classify_at's kinds
+QUANTITIES = {q: q for q in (N_("−γ·gₜ (plain GD step)"), N_("momentum m"), N_("momentum buffer b"),
+                             N_("Δx (the step taken)"), N_("Δx / (−g): step size"))}
+
+
+def translated_step_table(view, variables):
+    """gradcore.runs.step_table with its header and the quantities' words in the session's language."""
+    table = step_table(view, variables)
+    table["quantity"] = [translated(q) if q in QUANTITIES else q for q in table["quantity"]]
+    return table.rename(columns={"quantity": _("quantity")})
 
 
 def step_up_close_figure(f, view, axes, domain):
@@ -420,32 +441,136 @@ def step_up_close_figure(f, view, axes, domain):
         return step_curve_figure(xs, f.value(xs[:, None]), view.x[0], view.f, view.grad[0],
                                  None if view.step is None else view.step[0],
                                  None if view.momentum is None else view.momentum[0], f.variables[0],
-                                 f"Step {view.t:,} up close")
+                                 _("Step {t} up close", t=f"{view.t:,}"), tr)
     a = list(axes)
     lo, hi = axis_range(domain, axes[0])
     half = step_window(view, axes, 0.05 * (hi - lo))
     cx, cy = view.x[a]
     local = sample_grid(f, (cx - half, cx + half, cy - half, cy + half), resolution=41, point=view.x, axes=axes)
     fig = step_figure(local, view.x[a], view.grad[a], None if view.step is None else view.step[a],
-                      None if view.momentum is None else view.momentum[a], f"Step {view.t:,} up close")
+                      None if view.momentum is None else view.momentum[a], _("Step {t} up close", t=f"{view.t:,}"), tr)
     if view.adaptive_rate is not None:    # Adagrad/RMSprop/Adam: each coordinate's own step size, as a rectangle
-        fig.add_trace(scale_box(view.x[a], view.adaptive_rate[a], float(np.linalg.norm(view.grad[a]))))
+        fig.add_trace(scale_box(view.x[a], view.adaptive_rate[a], float(np.linalg.norm(view.grad[a])), tr))
     return fig
 
 
 def step_explanation(optimizer: str, view, n: int) -> str:
     if view.step is None:
-        return "This is the last step of the run: there is no next step to show."
+        return _("This is the last step of the run: there is no next step to show.")
     if view.adaptive_rate is not None and n == 1:
-        return (f"In one variable every step goes along −f′ or against it; {optimizer} changes its length: "
-                f"the step size is {view.adaptive_formula}, not γ.")
+        return _("In one variable every step goes along −f′ or against it; {optimizer} changes its length: the step size "
+                 "is {rate}, not γ.", optimizer=optimizer, rate=view.adaptive_formula)
     if view.adaptive_rate is not None:
-        return (f"{optimizer} divides each coordinate by its own running size of the gradient, so its step size "
-                f"{view.adaptive_formula} differs per coordinate and the step leaves the direction of −∇f. "
-                "Plain gradient descent uses the same γ for every coordinate.")
+        return _("{optimizer} divides each coordinate by its own running size of the gradient, so its step size {rate} "
+                 "differs per coordinate and the step leaves the direction of −∇f. Plain gradient descent uses the same γ "
+                 "for every coordinate.", optimizer=optimizer, rate=view.adaptive_formula)
     if view.momentum is not None:
-        return "The momentum is a running sum of past gradients: the step follows it, not the gradient of this step alone."
-    return "Without momentum or adaptive scaling the step is −γ∇f: the step size Δx/(−g) is γ in every coordinate."
+        return _("The momentum is a running sum of past gradients: the step follows it, not the gradient of this step alone.")
+    return _("Without momentum or adaptive scaling the step is −γ∇f: the step size Δx/(−g) is γ in every coordinate.")
+
+
+# ---------------------------------------------------------------- the regions
+
+leaderboard = region(show_leaderboard)    # the tolerance re-ranks the racers, nothing else
+
+
+@region
+def scrubbed_views(f, domain, preset_name, runs: list[tuple[str, Trajectory]], minima, start: tuple, schedule, lr: float,
+                   steps: int, run_memo: tuple, picture) -> None:
+    """Everything the step scrubber (and the map's plane) moves: the map's xₜ, the surface, the loss's and the lr's
+    step line, the coordinates and the step up close; a click on the map (a new start) reruns the whole page."""
+    if start_of(f) != start:        # the map's click callback chose a new start: its runs are computed by the page
+        st.rerun()
+    run = runs[0][1]
+    last = int(run.steps[-1]) if len(run.steps) else 0
+    st.session_state["scrub"] = min(max(int(st.session_state.get("scrub", 0)), 0), last)
+    t = st.session_state["scrub"]
+    x_t = run.points[min(t, len(run.steps) - 1)] if len(run.steps) else None
+    with picture:
+        axes = plane(f)
+        paths = [RunPath.of(r, label, run_color(i), axes) for i, (label, r) in enumerate(runs)]
+        pdom = plane_domain(domain, axes) if f.n > 1 else None
+        chart(partial(map_at, (run_memo, axes, language()), partial(map_figure, f, domain, pdom, axes, paths, run, start,
+                                                                    minima), x_t, f, axes), key=KEY_MAP,
+              on_click=partial(start_from_click, f.variables, axes, domain), config={"displayModeBar": False},
+              memo=(run_memo, axes, t))
+    left, right = st.columns(2, gap="medium")
+    if f.n == 2:        # the surface is WebGL, the costliest chart to redraw: it does not follow the scrubber
+        zs = f.value(np.array(minima)) if minima else []
+        chart(lambda: path_surface_figure(cached_grid(f.text, pdom, None, axes, SURFACE_RESOLUTION), paths,
+                                          (*start, float(f.value(np.array(start)))),
+                                          [(*m, z) for m, z in zip(minima, zs, strict=True)],
+                                          title=_("The path on the surface z = f(x, y)"), tr=tr), key="fig_surface",
+              where=left, memo=(run_memo, axes))
+    elif len(run.steps):
+        every_coordinate = RunPath.of(run, runs[0][0], RUN_COLORS[0], range(f.n))
+        chart(lambda: coordinates_figure(every_coordinate, f.variables, t, _("The coordinates of xₜ ({run})", run=runs[0][0]),
+                                         tr), key="fig_coords", where=left, memo=(run_memo, t))
+    chart(lambda: loss_figure(paths, t, _("f and |∇f| along the way"), tr), key="fig_loss", where=right,
+          memo=(run_memo, axes, t))
+    if schedule is not None:
+        show_lr_curves(runs, schedule, steps, t, right)
+    if len(run.steps):
+        st.subheader(_("One step up close"))
+        st.slider(_("Step t"), 0, max(last, 1), key="scrub", disabled=last == 0,
+                  help=_("The step xₜ → xₜ₊₁ of the first run: the gradient, the step actually taken, and the momentum."))
+        show_step(f, run, axes, domain, memo=(run_memo, axes, t),
+                  lr_t=None if schedule is None else lr_sequence(schedule, lr, t + 1)[t])
+
+
+def start_of(f) -> tuple[float, ...]:
+    """The start point in session state (the sliders', or a click's on the map)."""
+    return tuple(float(st.session_state.get(start_key(v), DEFAULT_START.get(v, 0.0))) for v in f.variables)
+
+
+class PlotlyJSON:
+    """A figure already as plotly's JSON: ui.chart reads it through to_json(), as it reads a go.Figure."""
+
+    def __init__(self, spec: dict) -> None:
+        self.spec = spec
+
+    def to_json(self) -> str:
+        return json.dumps(self.spec)
+
+
+def _f4(values) -> dict:
+    """Values as plotly's JSON writes a float32 array (gradcore.descent_figures draws points as float32)."""
+    clipped = np.clip(np.asarray(values, dtype=np.float64), -FLOAT32_LIMIT, FLOAT32_LIMIT).astype(np.float32)
+    return {"dtype": "f4", "bdata": base64.b64encode(clipped.tobytes()).decode()}
+
+
+def map_at(key: tuple, build, x_t, f, axes) -> PlotlyJSON:
+    """The map with xₜ at x_t: the rest (contour, paths, frames) built once per run and plane, xₜ's trace moved in.
+
+    A scrubber step then costs no plotly figure: building the map's 150 frames took most of a scrubber step's CPU."""
+    if x_t is None:
+        return PlotlyJSON(json.loads(build(None).to_json()))
+    found, spec = MAPS.get(key)
+    if not found:
+        spec = json.loads(build(np.full(len(x_t), np.nan)).to_json())
+        MAPS.put(key, spec)
+    marker = next(k for k, t in enumerate(spec["data"]) if t.get("name") == "xₜ")
+    xy = (x_t[0], float(f.value(x_t))) if f.n == 1 else x_t[list(axes)]
+    data = list(spec["data"])
+    data[marker] = {**data[marker], "x": _f4([xy[0]]), "y": _f4([xy[1]])}
+    return PlotlyJSON({**spec, "data": data})
+
+
+def map_figure(f, domain, pdom, axes, paths, run, start, minima, x_t):
+    """The path on the level curves (on the curve of f for one variable), clickable, with x_t and a Play button."""
+    if f.n == 1:
+        xs = np.linspace(domain[0], domain[1], 301)
+        fx = f.value(xs[:, None])
+        return path_curve_figure(xs, fx, paths, (start[0], float(f.value(np.array(start)))),
+                                 [(m[0], float(f.value(np.array(m)))) for m in minima],
+                                 None if x_t is None else (x_t[0], float(f.value(np.asarray(x_t)))), f.variables[0],
+                                 _("The path on f · click the curve to start there"), tr)
+    grid = cached_grid(f.text, pdom, tuple(run.points[-1]) if f.n > 2 and len(run.steps) else None, axes)
+    others = ", ".join(f"{f.variables[i]} = {run.points[-1][i]:.3g}" for i in range(f.n) if i not in axes) if len(run.steps) else ""
+    title = (_("Path on the level curves · click to start there") if f.n == 2
+             else _("Slice through the end ({others}), path projected", others=others))
+    return path_map_figure(grid, paths, [start[i] for i in axes], [[m[i] for i in axes] for m in minima],
+                           None if x_t is None else x_t[list(axes)], click_grid(pdom), title, tr)
 
 
 # ---------------------------------------------------------------- the page
@@ -455,36 +580,38 @@ f = sel.formula
 url_view(url_params(f))
 
 show_section_label(__file__)
-st.header("Gradient descent: follow −∇f with torch.optim")
-st.caption("Each step computes f(xₜ) and ∇f(xₜ), the gradient torch's backward() would compute, evaluated by generated code "
-           "(the same operations in the same order as the formula typed), then moves x with torch.optim's own update rule. "
-           "For + − * / and integer powers every step is torch.optim's bit for bit; with exp, sin, log … each step agrees "
-           "to rounding (torch's and Python's versions may differ in the last bit). The code below prints the log line for line.")
+st.header(_("Gradient descent: follow −∇f with torch.optim"))
+st.caption(_("Each step computes f(xₜ) and ∇f(xₜ), the gradient torch's backward() would compute, evaluated by generated "
+             "code (the same operations in the same order as the formula typed), then moves x with torch.optim's own update "
+             "rule. For + − * / and integer powers every step is torch.optim's bit for bit; with exp, sin, log … each step "
+             "agrees to rounding (torch's and Python's versions may differ in the last bit). The code below prints the log "
+             "line for line."))
 
 controls, picture = st.columns([2, 3], gap="medium")
 with controls:
-    st.button("Load the lecture's worked example", key="worked", on_click=load_worked_example, icon=":material/school:",
-              width="stretch", help="torch.optim.Adam([x], lr=1e-3) on Himmelblau from (−4, 0) for 20,000 steps.")
-    st.caption("Himmelblau · Adam · γ = 0.001 · start (−4, 0) · 20,000 steps")
+    st.button(_("Load the lecture's worked example"), key="worked", on_click=load_worked_example, icon=":material/school:",
+              width="stretch", help=_("torch.optim.Adam([x], lr=1e-3) on Himmelblau from (−4, 0) for 20,000 steps."))
+    st.caption(_("Himmelblau · Adam · γ = 0.001 · start (−4, 0) · 20,000 steps"))
     spec = optimizer_control()
     lr = lr_control(spec)
     st.session_state.setdefault("steps", DEFAULT_STEPS)
-    steps = int(st.number_input("Steps", 1, MAX_STEPS, key="steps", step=100, persist_state=KEEP,
-                                help=f"At most {MAX_STEPS:,} steps per run (and 3 compared optimizers), so that one run "
-                                     "takes seconds and the others in the room keep their turn."))
+    steps = int(st.number_input(_("Steps"), 1, MAX_STEPS, key="steps", step=100, persist_state=KEEP,
+                                help=_("At most {most} steps per run (and 3 compared optimizers), so that one run takes "
+                                       "seconds and the others in the room keep their turn.", most=f"{MAX_STEPS:,}")))
     dtype = dtype_control()
     start = start_controls(f, sel.domain)
-    with st.expander(f"Hyperparameters of {spec.name} (torch's defaults)"):
+    with st.expander(_("Hyperparameters of {optimizer} (torch's defaults)", optimizer=spec.name)):
         hyper = hyper_controls(spec)
     compare = compare_control(spec)
-    with st.expander("The race: each compared optimizer's lr and hyperparameters, Newton and L-BFGS", expanded=bool(compare)):
+    with st.expander(_("The race: each compared optimizer's lr and hyperparameters, Newton and L-BFGS"), expanded=bool(compare)):
         racers, references = racer_controls(compare), reference_controls()
     schedule = schedule_control(steps)
 
 try:
     values = spec.resolve(hyper)
 except ValueError as err:
-    st.error(f"**These hyperparameters cannot be used:** {err}", icon=":material/tune:")
+    st.error(_("**These hyperparameters cannot be used:** {reason}", reason=tr(err.args[0]) if err.args else str(err)),
+             icon=":material/tune:")
     st.stop()
 
 runs = [(label_of(spec.name, lr), cached_run(f.text, spec.name, lr, steps, start, tuple(sorted(values.items())), dtype, schedule))]
@@ -500,93 +627,50 @@ run_memo = (f.text, sel.domain, preset.name if preset else None, spec.name, lr, 
             dtype, tuple(compare), repr((schedule, racers, references)))   # every input of the runs and their figures
                                                                                  # (ui.chart builds each figure once)
 
-last = int(run.steps[-1]) if len(run.steps) else 0
-st.session_state["scrub"] = min(max(int(st.session_state.get("scrub", 0)), 0), last)
-t = st.session_state["scrub"]
-x_t = run.points[min(t, len(run.steps) - 1)] if len(run.steps) else None
-
-with picture:
-    axes = plane(f)
-    paths = [RunPath.of(r, label, run_color(i), axes) for i, (label, r) in enumerate(runs)]
-    pdom = plane_domain(sel.domain, axes) if f.n > 1 else None
-
-    def map_figure():
-        if f.n == 1:
-            xs = np.linspace(sel.domain[0], sel.domain[1], 301)
-            fx = f.value(xs[:, None])
-            return path_curve_figure(xs, fx, paths, (start[0], float(f.value(np.array(start)))),
-                                     [(m[0], float(f.value(np.array(m)))) for m in minima],
-                                     None if x_t is None else (x_t[0], float(f.value(x_t))), f.variables[0],
-                                     "The path on f · click the curve to start there")
-        grid = cached_grid(f.text, pdom, tuple(run.points[-1]) if f.n > 2 and len(run.steps) else None, axes)
-        others = ", ".join(f"{f.variables[i]} = {run.points[-1][i]:.3g}" for i in range(f.n) if i not in axes) if len(run.steps) else ""
-        title = "Path on the level curves · click to start there" if f.n == 2 else f"Slice through the end ({others}), path projected"
-        return path_map_figure(grid, paths, [start[i] for i in axes], [[m[i] for i in axes] for m in minima],
-                               None if x_t is None else x_t[list(axes)], click_grid(pdom), title)
-    chart(map_figure, key=KEY_MAP, on_click=partial(start_from_click, f.variables, axes, sel.domain),
-                    config={"displayModeBar": False}, memo=(run_memo, axes, t))
-
 for label, r in runs:
     if not r.ok:
-        shown = f"the path ends at step {int(r.steps[-1]):,}, the last finite one" if len(r.steps) else "there is no path to draw"
-        st.warning(f"**{label}:** {r.message} ({shown}.)", icon=":material/warning:")
+        said = (_("**{run}:** {message} (the path ends at step {t}, the last finite one.)", run=label,
+                  message=tr(r.message), t=f"{int(r.steps[-1]):,}") if len(r.steps)
+                else _("**{run}:** {message} (there is no path to draw.)", run=label, message=tr(r.message)))
+        st.warning(said, icon=":material/warning:")
 
 show_outcome(f, run, minima, max(sel.domain[1] - sel.domain[0], sel.domain[3] - sel.domain[2]) if preset else None)
 if len(runs) > 1:
     st.dataframe(summary_table(runs, minima), hide_index=True, width="stretch")
-    show_leaderboard(runs, minima_values(f, minima))
+    leaderboard(runs, minima_values(f, minima))
 
-left, right = st.columns(2, gap="medium")
-if f.n == 2:        # the surface is WebGL, the costliest chart to redraw: it does not follow the scrubber
-    zs = f.value(np.array(minima)) if minima else []
-    chart(lambda: path_surface_figure(cached_grid(f.text, pdom, None, axes, SURFACE_RESOLUTION), paths,
-                                          (*start, float(f.value(np.array(start)))),
-                                          [(*m, z) for m, z in zip(minima, zs, strict=True)],
-                                          title="The path on the surface z = f(x, y)"), key="fig_surface", where=left,
-          memo=(run_memo, axes))
-elif len(run.steps):
-    every_coordinate = RunPath.of(run, runs[0][0], RUN_COLORS[0], range(f.n))
-    chart(lambda: coordinates_figure(every_coordinate, f.variables, t, f"The coordinates of xₜ ({runs[0][0]})"),
-                      key="fig_coords", where=left, memo=(run_memo, t))
-chart(lambda: loss_figure(paths, t, "f and |∇f| along the way"), key="fig_loss", where=right, memo=(run_memo, axes, t))
-if schedule is not None:
-    show_lr_curves(runs, schedule, steps, t, right)
-
-if len(run.steps):
-    st.subheader("One step up close")
-    st.slider("Step t", 0, max(last, 1), key="scrub", disabled=last == 0,
-              help="The step xₜ → xₜ₊₁ of the first run: the gradient, the step actually taken, and the momentum.")
-    show_step(f, run, axes, sel.domain, memo=(run_memo, axes, t),
-              lr_t=None if schedule is None else lr_sequence(schedule, lr, t + 1)[t])
+scrubbed_views(f, sel.domain, preset.name if preset else None, runs, minima, start, schedule, lr, steps, run_memo, picture)
 
 every = log_every(steps)
 rule, log = st.columns([1, 1], gap="large")
 with rule:
-    st.subheader(f"The update rule of {spec.name}")
+    st.subheader(_("The update rule of {optimizer}", optimizer=spec.name))
     st.latex(spec.latex({"lr": lr, **values}))
-    st.caption("γ is the learning rate; gₜ = ∇f(xₜ₋₁), with steps counted from 1 as torch.optim counts them.")
+    st.caption(_("γ is the learning rate; gₜ = ∇f(xₜ₋₁), with steps counted from 1 as torch.optim counts them."))
 with log:
-    st.subheader(f"The log, every {every:,} steps")
+    st.subheader(_("The log, every {every} steps", every=f"{every:,}"))
     if len(run.steps):
         table = log_table(run, f.variables, every)
         styled = table.style.format({"step": "{:d}", **dict.fromkeys(f.variables, lambda v: fmt_number(v, 6)),
                                      "f": "{:.4g}", "|∇f|": "{:.3g}"})
-        st.dataframe(styled, hide_index=True, width="stretch", height="content")
-        st.download_button("Download the whole trajectory (CSV)", lambda: trajectory_csv(run, f.variables),
-                           file_name="trajectory.csv", mime="text/csv", key="csv", on_click="ignore",
+        st.dataframe(styled.relabel_index([_("step"), *table.columns[1:]], axis=1), hide_index=True, width="stretch",
+                     height="content")
+        st.download_button(_("Download the whole trajectory (CSV)"), lambda: trajectory_csv(run, f.variables),
+                           file_name=_("trajectory.csv"), mime="text/csv", key="csv", on_click="ignore",
                            icon=":material/download:")
 
-with st.expander("Show the PyTorch code: it prints this log"):
-    script = descent_script(f, spec.name, start, lr, steps, values, spec.defaults, print_every=every, dtype=dtype)
+with st.expander(_("Show the PyTorch code: it prints this log")):
+    script = descent_script(f, spec.name, start, lr, steps, values, spec.defaults, print_every=every, dtype=dtype,
+                            tr=tr)
     script = scheduled_script(script, schedule) if schedule is not None else script
     st.code(script, language="python")
-    st.caption("What it prints: the log above in full precision, line for line.")
+    st.caption(_("What it prints: the log above in full precision, line for line."))
     st.code("\n".join(log_lines(run, every)), language="text")
-    st.download_button("Download the script", script, file_name="gradient_descent.py", mime="text/x-python",
+    st.download_button(_("Download the script"), script, file_name=_("gradient_descent.py"), mime="text/x-python",
                        key="code_dl", on_click="ignore", icon=":material/download:")
 
-with st.expander("The lecture's loop: its printout beside this page's log"):
+with st.expander(_("The lecture's loop: its printout beside this page's log")):
     if is_worked_example(f, spec, lr, steps, start, values):
         show_lecture_loop(f)
     else:
-        st.caption("Load the lecture's worked example (the button at the top) to see the lecture's own printout here.")
+        st.caption(_("Load the lecture's worked example (the button at the top) to see the lecture's own printout here."))

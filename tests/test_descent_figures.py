@@ -367,3 +367,28 @@ def test_step_figure_draws_the_arrows_at_x_t(himmelblau):
     assert all(a["ax"] == -4.0 and a["ay"] == 0.0 for a in fig["layout"]["annotations"])
     assert {t["name"] for t in fig["data"] if t.get("mode") == "lines"} == {
         "Δx: the step taken (true length)", "−∇f: steepest descent (direction)", "−momentum (direction)"}
+
+
+def test_surface_animates_the_racers_heads_with_the_map(himmelblau, grid):
+    """Issue 19: the race plays on the surface too: each frame puts every run's head at its point (x_t, y_t, f(x_t))
+    lifted like its path, at the same steps as the map's frames; one button plays both charts (their play group)."""
+    adam = descend(himmelblau, "Adam", (-4.0, 0.0), 1e-2, 400)
+    sgd = descend(himmelblau, "SGD", (-4.0, 0.0), 1e-3, 400)
+    paths = [RunPath.of(adam, "Adam", RUN_COLORS[0], (0, 1)), RunPath.of(sgd, "SGD", RUN_COLORS[1], (0, 1))]
+    surface = as_json(path_surface_figure(grid, paths, (-4, 0, 146.0)))
+    board = as_json(path_map_figure(grid, paths, (-4, 0)))
+    heads = surface["data"].index(trace(surface, "animated heads"))
+    assert surface["data"][heads]["type"] == "scatter3d"
+    lift = decode(trace(surface, "Adam")["z"])[0] - 146.0
+    frames = surface["frames"]
+    assert [fr["name"] for fr in frames] == [fr["name"] for fr in board["frames"]] and len(frames) == MAX_FRAMES
+    for fr in frames:
+        t = int(fr["name"])
+        assert fr["traces"] == [heads]
+        for k, run in enumerate((adam, sgd)):        # torch-faithful runs: the head stands where the run was at step t
+            assert fr["data"][0]["x"][k] == pytest.approx(run.points[t, 0], rel=1e-6, abs=1e-6)
+            assert fr["data"][0]["y"][k] == pytest.approx(run.points[t, 1], rel=1e-6, abs=1e-6)
+            assert fr["data"][0]["z"][k] == pytest.approx(run.losses[t] + lift, rel=1e-5, abs=1e-3)
+    group = surface["layout"]["meta"]["play_group"]
+    assert group == board["layout"]["meta"]["play_group"] == board["layout"]["updatemenus"][0]["buttons"][0]["args"][1]["group"]
+    assert surface["layout"]["updatemenus"][0]["buttons"][0]["args"][1]["group"] == group

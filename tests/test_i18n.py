@@ -24,8 +24,8 @@ from ui.i18n import MISSING, PAGE_TITLES, translator
 
 ROOT = Path(__file__).resolve().parents[1]
 TRANSLATED = ("app.py", "pages/1_Directional_derivative.py", "ui/sidebar.py", "ui/views.py", "ui/point.py", "ui/i18n.py",
-              "pages/2_Gradient.py", "ui/gradient_rows.py", "pages/3_Autograd.py")
-UNTRANSLATED = ("pages/4_Gradient_descent.py", "pages/5_Mini-batch.py", "pages/6_Landscape.py")
+              "pages/2_Gradient.py", "ui/gradient_rows.py", "pages/3_Autograd.py", "pages/4_Gradient_descent.py", "ui/race.py")
+UNTRANSLATED = ("pages/5_Mini-batch.py", "pages/6_Landscape.py")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ZH = translator("zh")
 
@@ -90,7 +90,8 @@ NOT_ENGLISH = {"sympy", "torch", "autograd", "func", "jvp", "exp", "log", "sin",
                "min", "relu", "style", "div", "data", "testid", "stMainBlockContainer", "stSidebarUserContent", "padding",
                "top", "rem", "material", "south", "warning", "block", "app", "pages",
                "Language",   # the language control's label is both languages: "Language · 语言"
-               "grad"}       # torch's x.grad
+               "grad",       # torch's x.grad
+               "optim", "LBFGS"}   # torch.optim, torch.optim.LBFGS
 
 
 def _english(node: ast.AST) -> list[str]:
@@ -173,7 +174,8 @@ def _visible_text(at) -> list[str]:
 
 
 @pytest.mark.parametrize("page, title", [("app.py", "∇ 梯度实验室"),
-                                         ("pages/1_Directional_derivative.py", "方向导数：我看的方向有多陡？")])
+                                         ("pages/1_Directional_derivative.py", "方向导数：我看的方向有多陡？"),
+                                         ("pages/4_Gradient_descent.py", "梯度下降：用 torch.optim 沿 −∇f 前进")])
 def test_translated_pages_render_in_chinese(clean_caches, page, title):
     MISSING.clear()
     at = open_page(page, lang="zh")
@@ -201,7 +203,7 @@ def test_every_page_renders_in_chinese_without_a_missing_key(clean_caches):
     """The pages still in English (UNTRANSLATED) run in Chinese too: the sidebar, the shared views, no exception."""
     MISSING.clear()
     at = open_page("app.py", lang="zh")
-    for page in (*TRANSLATED[1:2], *UNTRANSLATED):
+    for page in (*[p for p in TRANSLATED if p.startswith("pages/")], *UNTRANSLATED):
         at.switch_page(page).run()
         assert not at.exception, (page, [e.value for e in at.exception])
         assert [link.label for link in at.sidebar.get("page_link")][1] == "方向导数"

@@ -26,6 +26,7 @@ from gradcore.schedules import NAMES as SCHEDULES
 from gradcore.schedules import Schedule, lr_sequence
 from gradcore.second_order import LBFGS_LR, lbfgs, newton
 from ui.chart import chart
+from ui.i18n import _, tr
 from ui.sidebar import load_formula
 from ui.url import Param, choice, flag, flag_text, integer, level, number, number_text
 
@@ -68,16 +69,18 @@ def race_params(names: list[str], steps: int) -> list[Param]:
 def schedule_control(steps: int) -> Schedule | None:
     """A torch.optim.lr_scheduler for every run, with its arguments; None for a constant lr."""
     st.session_state.setdefault("sched", CONSTANT)
-    name = st.selectbox("Learning-rate schedule (torch.optim.lr_scheduler)", (CONSTANT, *SCHEDULES), key="sched",
-                        persist_state=KEEP, help="scheduler.step() after every optimizer.step(), for every run on the map.")
+    constant = _("constant")      # the label in this run's language (a format_func may be called outside the run)
+    name = st.selectbox(_("Learning-rate schedule (torch.optim.lr_scheduler)"), (CONSTANT, *SCHEDULES), key="sched",
+                        persist_state=KEEP, format_func=lambda n: constant if n == CONSTANT else n,
+                        help=_("scheduler.step() after every optimizer.step(), for every run on the map."))
     if name == CONSTANT:
         return None
     left, right = st.columns(2)
     if name == "StepLR":
         return Schedule(name, step_size=int(_number(left, "step_size", "sched_step", max(1, steps // 5), 1, step=1)),
-                        gamma=_number(right, "gamma  (γ ← γ·gamma every step_size steps)", "sched_gamma", 0.5, 1e-6, 1.0))
+                        gamma=_number(right, _("gamma  (γ ← γ·gamma every step_size steps)"), "sched_gamma", 0.5, 1e-6, 1.0))
     if name == "ExponentialLR":
-        return Schedule(name, gamma=_number(left, "gamma  (γ ← γ·gamma every step)", "sched_gexp", 0.995, 1e-6, 1.0))
+        return Schedule(name, gamma=_number(left, _("gamma  (γ ← γ·gamma every step)"), "sched_gexp", 0.995, 1e-6, 1.0))
     return Schedule(name, T_max=int(_number(left, "T_max", "sched_tmax", steps, 1, step=1)),
                     eta_min=_number(right, "eta_min", "sched_eta", 0.0, 0.0, 10.0))
 
@@ -93,8 +96,8 @@ def show_lr_curves(runs: list[tuple[str, Trajectory]], schedule: Schedule, steps
     """γₜ of each first-order run under the schedule, beside the loss."""
     curves = [(label, run_color(i), lr_sequence(schedule, r.lr, steps)) for i, (label, r) in enumerate(runs)
               if r.optimizer not in ("Newton", "LBFGS")]
-    chart(lr_figure(curves, t + 1, f"The learning rate: {schedule.code().split('(')[0].split('.')[-1]}"),
-          key="fig_lr", where=where)
+    chart(lr_figure(curves, t + 1, _("The learning rate: {schedule}", schedule=schedule.code().split('(')[0].split('.')[-1]),
+                    tr), key="fig_lr", where=where)
 
 
 # ---------------------------------------------------------------- the racers' own settings
@@ -111,7 +114,8 @@ def racer_controls(names: list[str]) -> dict[str, tuple[float, dict]]:
         try:
             settings[spec.name] = (lr, spec.resolve(values))
         except ValueError as err:
-            st.warning(f"**{spec.name} runs with torch's defaults:** {err}", icon=":material/tune:")
+            st.warning(_("**{optimizer} runs with torch's defaults:** {reason}", optimizer=spec.name,
+                         reason=tr(err.args[0]) if err.args else str(err)), icon=":material/tune:")
             settings[spec.name] = (lr, spec.defaults)
     return settings
 
@@ -123,14 +127,14 @@ def _hyper_inputs(spec: OptimizerSpec, cols) -> dict:
         key = racer_key(spec.name, hp.name)
         if hp.type is bool:
             st.session_state.setdefault(key, bool(hp.default))
-            values[hp.name] = cols[i % 3].checkbox(hp.name, key=key, persist_state=KEEP)
+            values[hp.name] = cols[i % 3].checkbox(f"`{hp.name}`", key=key, persist_state=KEEP)
             i += 1
         elif hp.type is tuple:
-            values[hp.name] = tuple(_number(cols[(i + k) % 3], f"{hp.name}[{k}]", f"{key}_{k}", float(hp.default[k]), None)
+            values[hp.name] = tuple(_number(cols[(i + k) % 3], f"`{hp.name}[{k}]`", f"{key}_{k}", float(hp.default[k]), None)
                                     for k in range(2))
             i += 2
         else:
-            values[hp.name] = _number(cols[i % 3], hp.name, key, float(hp.default), None)
+            values[hp.name] = _number(cols[i % 3], f"`{hp.name}`", key, float(hp.default), None)
             i += 1
     return values
 
@@ -139,10 +143,10 @@ def _hyper_inputs(spec: OptimizerSpec, cols) -> dict:
 
 def reference_controls() -> tuple[bool, float | None]:
     """Newton's method on or off; L-BFGS's lr, or None when it is off."""
-    use_newton = st.checkbox("Newton's method (exact Hessian)", key="r_newton", persist_state=KEEP,
-                             help="x ← x − H⁻¹∇f with the exact Hessian: the reference second-order step.")
+    use_newton = st.checkbox(_("Newton's method (exact Hessian)"), key="r_newton", persist_state=KEEP,
+                             help=_("x ← x − H⁻¹∇f with the exact Hessian: the reference second-order step."))
     use_lbfgs = st.checkbox("torch.optim.LBFGS", key="r_lbfgs", persist_state=KEEP,
-                            help="One L-BFGS iteration per step (no line search), torch's history_size = 100.")
+                            help=_("One L-BFGS iteration per step (no line search), torch's history_size = 100."))
     lr = _number(st, "L-BFGS lr", "r_lbfgs_lr", LBFGS_LR, 1e-6, 10.0) if use_lbfgs else None
     return use_newton, lr
 
@@ -156,7 +160,7 @@ def cached_reference(text: str, kind: str, start: tuple, steps: int, lr: float) 
 
 def reference_runs(text: str, start: tuple, steps: int, use_newton: bool, lbfgs_lr: float | None) -> list[tuple[str, Trajectory]]:
     """The chosen references as (label, run)."""
-    runs = [("Newton (exact Hessian)", cached_reference(text, "Newton", start, steps, 1.0))] if use_newton else []
+    runs = [(_("Newton (exact Hessian)"), cached_reference(text, "Newton", start, steps, 1.0))] if use_newton else []
     if lbfgs_lr is not None:
         runs.append((f"LBFGS, γ = {lbfgs_lr:g}", cached_reference(text, "LBFGS", start, steps, float(lbfgs_lr))))
     return runs
@@ -167,17 +171,18 @@ def reference_runs(text: str, start: tuple, steps: int, use_newton: bool, lbfgs_
 def show_leaderboard(runs: list[tuple[str, Trajectory]], minima_values) -> None:
     """Rank the racers by the steps they need to reach f* + tol."""
     st.session_state.setdefault("r_tol", 1e-6)
-    tol = st.select_slider("Leaderboard tolerance: steps until f(xₜ) ≤ f* + tol", TOLERANCES, key="r_tol",
+    tol = st.select_slider(_("Leaderboard tolerance: steps until f(xₜ) ≤ f* + tol"), TOLERANCES, key="r_tol",
                            format_func=lambda v: f"{v:g}", persist_state=KEEP)
     f_star = lowest_value([r for _, r in runs], minima_values)
     places = leaderboard(runs, f_star, tol)
-    rows = [{"place": str(i + 1) if p.reached_at is not None else "—", "run": p.label,
-             "steps to f* + tol": f"{p.reached_at:,}" if p.reached_at is not None else "not reached",
-             "final f": f"{p.final_f:.6g}", "status": "diverged" if p.diverged else "ok"} for i, p in enumerate(places)]
+    rows = [{_("place"): str(i + 1) if p.reached_at is not None else "—", _("run"): p.label,
+             _("steps to f* + tol"): f"{p.reached_at:,}" if p.reached_at is not None else _("not reached"),
+             _("final f"): f"{p.final_f:.6g}", _("status"): _("diverged") if p.diverged else _("ok")}
+            for i, p in enumerate(places)]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    where = "the lowest known minimum" if len(minima_values) else "the lowest f any run reached"
-    st.caption(f"f* = {f_star:.6g}, {where}. Newton and L-BFGS count one step per iteration (each uses the Hessian or "
-               "its history, so a step costs more than one gradient).")
+    where = _("the lowest known minimum") if len(minima_values) else _("the lowest f any run reached")
+    st.caption(_("f* = {value}, {where}. Newton and L-BFGS count one step per iteration (each uses the Hessian or its "
+                 "history, so a step costs more than one gradient).", value=f"{f_star:.6g}", where=where))
 
 
 def minima_values(f, minima) -> list[float]:

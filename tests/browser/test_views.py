@@ -152,3 +152,23 @@ def test_every_map_on_a_phone_is_at_least_320_px_wide(page, app_page):
         assert maps or app_page.name in ("app", "Autograd"), "no map measured"
     finally:
         page.set_viewport_size(VIEWPORT)
+
+
+def test_a_phone_sees_the_gradient_descent_map_at_least_320_px_wide(page):
+    """Issue 18 on the Gradient descent page: the map (its plotted square) is at least 320 px wide on a 390x844 phone
+    (it was about 240 px beside its colour bar), inside the screen, its title clear of the Play buttons and the colour bar."""
+    page.set_viewport_size(PHONE)
+    try:
+        goto(page, "Gradient_descent")
+        map_box = page.locator('.gl-chart[data-key="fig_map"] .js-plotly-plot')
+        map_box.scroll_into_view_if_needed()
+        width, left, right, title_bottom, menu_top, bar_top, modebar = map_box.evaluate("""gd => {
+            const l = gd._fullLayout, r = gd.getBoundingClientRect(), top = el => el ? el.getBoundingClientRect().top : 1e9;
+            return [l.xaxis._length, r.left + l.xaxis._offset, r.left + l.xaxis._offset + l.xaxis._length,
+                    gd.querySelector('.gtitle').getBoundingClientRect().bottom, top(gd.querySelector('.updatemenu-container')),
+                    top(gd.querySelector('.colorbar')), !!gd.querySelector('.modebar-container .modebar')]; }""")
+        assert width >= 320 and left >= 0 and right <= PHONE["width"], (width, left, right)
+        assert title_bottom <= min(menu_top, bar_top) and not modebar
+        _views_shot(page, "Gradient_descent-phone-map")
+    finally:
+        page.set_viewport_size(VIEWPORT)
