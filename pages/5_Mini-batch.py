@@ -30,6 +30,7 @@ from ui.export import csv_button
 from ui.interrupt import bounded, niced, request_deadline
 from ui.minibatch_cost import show_decay, show_vectorisation
 from ui.outline import show_section_label
+from ui.region import region
 from ui.sidebar import navigation_sidebar, page_url_view
 from ui.text import plain, plain_with_code
 from ui.url import Param, choice, integer, level, number, number_text
@@ -224,35 +225,45 @@ with picture:
         st.info("A threshold on x splits the classes (or there is only one class): the loss keeps falling as |w| or |b| "
                 "grows and has no minimum, so the target is measured from L = 0.")
 
-st.subheader("Cost: examples processed until the loss reaches the target")
-fraction = st.select_slider("Target: L ≤ L* + fraction × (L(start) − L*)", TARGETS, value=0.01, key="mb_tgt",
-                            format_func=lambda f: f"{f:.1%}", persist_state=KEEP)
-target = comparison.target(fraction)
-show_cost(comparison, target)
+@region
+def cost_section() -> None:
+    """The target slider and everything it changes: the cost metrics and table, the loss charts, the seconds."""
+    st.subheader("Cost: examples processed until the loss reaches the target")
+    fraction = st.select_slider("Target: L ≤ L* + fraction × (L(start) − L*)", TARGETS, value=0.01, key="mb_tgt",
+                                format_func=lambda f: f"{f:.1%}", persist_state=KEEP)
+    target = comparison.target(fraction)
+    show_cost(comparison, target)
+    left, right = st.columns(2, gap="medium")
+    chart(lambda: loss_by_iteration_figure(comparison, target, "Loss against iteration"), key="mb_fig_iter", where=left,
+          memo=(runs_memo, fraction))
+    chart(lambda: loss_by_epoch_figure(comparison, target, "Loss against epoch"), key="mb_fig_epoch", where=right,
+          memo=(runs_memo, fraction))
+    show_vectorisation(source, data, comparison, settings, target)
 
-left, right = st.columns(2, gap="medium")
-chart(lambda: loss_by_iteration_figure(comparison, target, "Loss against iteration"), key="mb_fig_iter", where=left,
-      memo=(runs_memo, fraction))
-chart(lambda: loss_by_epoch_figure(comparison, target, "Loss against epoch"), key="mb_fig_epoch", where=right,
-      memo=(runs_memo, fraction))
-show_vectorisation(source, data, comparison, settings, target)
-show_decay(source, data, comparison, settings)
 
-st.subheader("Gradient noise: why the paths wobble")
-epochs_run = mini.epochs
-clamp_choice("mb_at", list(range(epochs_run + 1)), 0)
-at = st.slider("Look at the gradients at the end of epoch (of the mini-batch run)", 0, max(epochs_run, 1),
-               key="mb_at", disabled=epochs_run == 0)
-point = mini.at_epoch(at)
-per_example, batch, curve = cached_noise(source, point, mini.batch_size, settings["seed"])
-left, right = st.columns(2, gap="medium")
-chart(lambda: gradient_figure(batch, curve.full_gradient, per_example, curve.spread(mini.batch_size),
-                                  f"Gradients at (w, b) = ({point[0]:.2f}, {point[1]:.2f}), B = {mini.batch_size}"),
-                  key="mb_fig_grads", where=left, memo=(runs_memo, at))
-chart(lambda: noise_figure(curve, mini.batch_size, "Spread of the batch gradient against B"), key="mb_fig_noise", where=right,
-      memo=(runs_memo, at))
-st.caption(f"σ² = {curve.sigma2:.4g} is the spread of single-example gradients around ∇L. A batch of B examples drawn "
-           "without replacement averages them: its variance is σ²/B · (N − B)/(N − 1), so 4× the batch halves the wobble.")
+@region
+def noise_section() -> None:
+    """The epoch slider and the gradients it shows: one batch's gradients and the spread against B."""
+    st.subheader("Gradient noise: why the paths wobble")
+    epochs_run = mini.epochs
+    clamp_choice("mb_at", list(range(epochs_run + 1)), 0)
+    at = st.slider("Look at the gradients at the end of epoch (of the mini-batch run)", 0, max(epochs_run, 1),
+                   key="mb_at", disabled=epochs_run == 0)
+    point = mini.at_epoch(at)
+    per_example, batch, curve = cached_noise(source, point, mini.batch_size, settings["seed"])
+    left, right = st.columns(2, gap="medium")
+    chart(lambda: gradient_figure(batch, curve.full_gradient, per_example, curve.spread(mini.batch_size),
+                                      f"Gradients at (w, b) = ({point[0]:.2f}, {point[1]:.2f}), B = {mini.batch_size}"),
+                      key="mb_fig_grads", where=left, memo=(runs_memo, at))
+    chart(lambda: noise_figure(curve, mini.batch_size, "Spread of the batch gradient against B"), key="mb_fig_noise", where=right,
+          memo=(runs_memo, at))
+    st.caption(f"σ² = {curve.sigma2:.4g} is the spread of single-example gradients around ∇L. A batch of B examples drawn "
+               "without replacement averages them: its variance is σ²/B · (N − B)/(N − 1), so 4× the batch halves the wobble.")
+
+
+cost_section()
+region(show_decay)(source, data, comparison, settings)
+noise_section()
 
 with st.expander("The PyTorch loop that ran (gradcore.minibatch.train)"):
     st.code(inspect.getsource(mb.make_loader) + "\n\n" + inspect.getsource(mb.train), language="python")

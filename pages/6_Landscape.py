@@ -36,7 +36,8 @@ from ui.chart import chart
 from ui.interrupt import bounded, niced, request_deadline, stop_if_replaced
 from ui.landscape_rows import KAPPAS, momentum_phase_diagram, saddle_in_words
 from ui.outline import show_section_label
-from ui.point import point_params, point_sliders
+from ui.point import DEFAULT_POINT, axis_range, point_key, point_params, point_sliders
+from ui.region import region
 from ui.sidebar import formula_sidebar, load_formula, url_view
 from ui.url import Param, choice, level, number, number_text
 
@@ -319,25 +320,32 @@ else:
     st.dataframe(critical_table(cps, matches), hide_index=True, width="stretch", column_config=NARROW)
     st.caption(NEWTON_NOTE)
 
-st.subheader("Basins of attraction: which start ends where")
-basin_map, every_start_diverged = None, False
-if f.n != 2:
-    st.info("A basin map colours the plane of starts, so it needs f of two variables (x, y). "
-            "Pick a preset such as Himmelblau to see one.")
-else:
+def basin_controls() -> tuple:
+    """The basin map's optimizer, lr, momentum, steps and starts per side, as the plain key of its cached run."""
+    optimizer = st.selectbox("Optimizer", NAMES, index=NAMES.index("Adam"), key="ls_opt", persist_state=KEEP)
+    lr = st.select_slider("Learning rate lr (log scale)", LR_OPTIONS, value=0.1, key="ls_lr", persist_state=KEEP)
+    momentum = st.slider("Momentum (μ; β₁ for Adam)", 0.0, 0.99, 0.9, step=0.01, key="ls_mu", persist_state=KEEP,
+                         disabled=not ls.has_momentum(optimizer),
+                         help="SGD and RMSprop: momentum μ. Adam, AdamW, Adamax, NAdam, RAdam: β₁, the momentum of "
+                              "the first moment. Adagrad, Adadelta and Rprop have none.")
+    steps = st.select_slider("Steps per start", STEP_OPTIONS, value=500, key="ls_steps", persist_state=KEEP)
+    resolution = st.select_slider("Starts per side", RESOLUTIONS, value=150, key="ls_res", persist_state=KEEP,
+                                  help="The grid of starts: 150 per side is 22,500 runs at once.")
+    momentum = momentum if ls.has_momentum(optimizer) else 0.0
+    return (f.text, sel.domain, optimizer, float(lr), float(momentum), int(steps), int(resolution))
+
+
+def show_basins():
+    """The basin map and its controls: (the map or None when f is not of two variables, its key, every start diverged)."""
+    st.subheader("Basins of attraction: which start ends where")
+    if f.n != 2:
+        st.info("A basin map colours the plane of starts, so it needs f of two variables (x, y). "
+                "Pick a preset such as Himmelblau to see one.")
+        return None, None, False
     controls, picture = st.columns([1, 2.4], gap="medium")
     with controls:
-        optimizer = st.selectbox("Optimizer", NAMES, index=NAMES.index("Adam"), key="ls_opt", persist_state=KEEP)
-        lr = st.select_slider("Learning rate lr (log scale)", LR_OPTIONS, value=0.1, key="ls_lr", persist_state=KEEP)
-        momentum = st.slider("Momentum (μ; β₁ for Adam)", 0.0, 0.99, 0.9, step=0.01, key="ls_mu", persist_state=KEEP,
-                             disabled=not ls.has_momentum(optimizer),
-                             help="SGD and RMSprop: momentum μ. Adam, AdamW, Adamax, NAdam, RAdam: β₁, the momentum of "
-                                  "the first moment. Adagrad, Adadelta and Rprop have none.")
-        steps = st.select_slider("Steps per start", STEP_OPTIONS, value=500, key="ls_steps", persist_state=KEEP)
-        resolution = st.select_slider("Starts per side", RESOLUTIONS, value=150, key="ls_res", persist_state=KEEP,
-                                      help="The grid of starts: 150 per side is 22,500 runs at once.")
-    momentum = momentum if ls.has_momentum(optimizer) else 0.0
-    key = (f.text, sel.domain, optimizer, float(lr), float(momentum), int(steps), int(resolution))
+        key = basin_controls()
+    optimizer, lr, steps, resolution = key[2], key[3], key[5], key[6]
     basin_map = cached_basins(*key)
     with picture:
         chart(lambda: basin_figure(basin_map, cached_grid(f.text, sel.domain),
@@ -351,12 +359,12 @@ else:
     if not basin_map.minima:
         st.info("No minimum in the plotted range, so no start can end in one: the map shows only where runs "
                 "diverged (black), stalled (grey) or could not start (white).")
+    return basin_map, key, every_start_diverged
 
-st.subheader("The three levers")
-ridges = cached_ridges(*key, _basin_map=basin_map) if basin_map is not None else ()
-P = None
-tab_start, tab_lr, tab_mu = st.tabs(LEVER_TABS, key="ls_tab", on_change="rerun")
-with tab_start:
+
+def start_lever(basin_map, key, every_start_diverged: bool) -> None:
+    """Lever ①: two starts a hair apart on a ridge of the basin map end in different minima."""
+    ridges = cached_ridges(*key, _basin_map=basin_map) if basin_map is not None else ()
     if ridges:
         r = ridges[0]
         st.metric("two starts this far apart", f"{r.distance:.2g}", border=True,
@@ -379,7 +387,10 @@ with tab_start:
         st.info("Only one basin (or none) in the map, so every start that converges ends in the same place. "
                 f"Try {', '.join(others[:-1])} or {others[-1]}.")
 
-with tab_lr:
+
+@region
+def lr_lever() -> None:
+    """Lever ②: plain gradient descent from P for a sweep of learning rates (P's sliders rerun only this tab)."""
     lever_lr = st.container()
     sweep_controls, sweep_picture = st.columns([1, 2.2], gap="medium")
     with sweep_controls:
@@ -393,13 +404,29 @@ with tab_lr:
                         key="ls_fig_sweep", memo=(f.text, sel.domain, tuple(float(v) for v in P)))
     with sweep_controls:
         show_stability(sweep)
-with lever_lr:
-    if sweep.limit is not None:
-        st.metric("stability limit 2/λ_max", num(sweep.limit, 3), border=True)
-    diverged_text = f"diverges from lr = {num(sweep.first_diverged, 3)}" if sweep.first_diverged else "does not diverge in the sweep"
-    st.caption(f"Plain gradient descent {diverged_text}.")
+    with lever_lr:
+        if sweep.limit is not None:
+            st.metric("stability limit 2/λ_max", num(sweep.limit, 3), border=True)
+        diverged_text = f"diverges from lr = {num(sweep.first_diverged, 3)}" if sweep.first_diverged else "does not diverge in the sweep"
+        st.caption(f"Plain gradient descent {diverged_text}.")
 
-with tab_mu:
+
+def held_point() -> np.ndarray:
+    """P while its sliders are not drawn (another tab is open): the value they last had, kept for when they come back."""
+    kept = st.session_state.get("_kept_widget_values", {})
+    point = []
+    for i, name in enumerate(f.variables):
+        key = point_key(name)
+        lo, hi = axis_range(sel.domain, i)
+        value = float(min(max(st.session_state.get(key, kept.get(key, DEFAULT_POINT)), lo), hi))
+        st.session_state[key] = value          # a widget key not drawn this run would be dropped: keep it as a value
+        point.append(value)
+    return np.array(point, dtype=np.float64)
+
+
+@region
+def momentum_lever() -> None:
+    """Lever ③: plain SGD against heavy-ball momentum on a two-well demo, and momentum's phase diagram."""
     lever_mu = st.container()
     demo, preset = ls.MOMENTUM_DEMO, PRESETS[ls.MOMENTUM_DEMO.preset]
     formula_col, lr_col, mu_col = st.columns([1.3, 1, 1], gap="medium", vertical_alignment="center")
@@ -416,32 +443,60 @@ with tab_mu:
     st.caption("Plain SGD: x ← x − lr ∇f stops where ∇f = 0, the first minimum downhill. Momentum: b ← μ b + ∇f, "
                "x ← x − lr b keeps a running sum of past gradients, the speed of a heavy ball, and can carry it over "
                "the ridge into the deeper well.")
-    momentum_phase_diagram(f, P, cps.minima, sel.domain)
-with lever_mu:
-    names = [short_name(v, race.minima) for v in race.labels]
-    st.metric("plain SGD → momentum", f"{names[0]} → {names[1]}", border=True,
-              help=f"On {preset.name}: {ls.outcome_name(race.labels[0], race.minima)} without momentum, "
-                   f"{ls.outcome_name(race.labels[1], race.minima)} with μ = {mu:g}.")
-    st.caption(f"{preset.name}: f = {num(race.plain.losses[-1], 3)} without momentum, "
-               f"{num(race.heavy.losses[-1], 3)} with μ = {mu:g}.")
+    momentum_phase_diagram(f, held_point(), cps.minima, sel.domain)
+    with lever_mu:
+        names = [short_name(v, race.minima) for v in race.labels]
+        st.metric("plain SGD → momentum", f"{names[0]} → {names[1]}", border=True,
+                  help=f"On {preset.name}: {ls.outcome_name(race.labels[0], race.minima)} without momentum, "
+                       f"{ls.outcome_name(race.labels[1], race.minima)} with μ = {mu:g}.")
+        st.caption(f"{preset.name}: f = {num(race.plain.losses[-1], 3)} without momentum, "
+                   f"{num(race.heavy.losses[-1], 3)} with μ = {mu:g}.")
+
+
+@region
+def basins_and_levers() -> None:
+    """The basin map and the three levers: its controls change the map and lever ①; only the open tab is computed."""
+    basin_map, key, every_start_diverged = show_basins()
+    st.subheader("The three levers")
+    tab_start, tab_lr, tab_mu = st.tabs(LEVER_TABS, key="ls_tab", on_change="rerun")
+    if tab_start.open:
+        with tab_start:
+            start_lever(basin_map, key, every_start_diverged)
+    if tab_lr.open:
+        with tab_lr:
+            lr_lever()
+    else:
+        held_point()
+    if tab_mu.open:
+        with tab_mu:
+            momentum_lever()
+
+
+@region
+def saddle_section() -> None:
+    """Gradient descent on a saddle: stuck on the stable axis, escaping from ε off it, and the time H predicts."""
+    fn_col, lr_col, eps_col, escaped_col, predicted_col = st.columns([1.25, 1, 1, 1.05, 1.05], gap="small")
+    name = fn_col.radio("Function", list(ls.SADDLE_DEMOS), key="sd_fn", persist_state=KEEP, format_func=lambda n: SADDLE_LABELS[n])
+    sd_lr = lr_col.select_slider("lr", SADDLE_LRS, value=0.1, key="sd_lr", persist_state=KEEP)
+    eps = eps_col.select_slider("offset ε", SADDLE_EPS, value=1e-6, key="sd_eps", persist_state=KEEP, format_func=lambda v: f"{v:g}")
+    esc, saddle_grid = cached_escape(name, float(sd_lr), float(eps))
+    escaped_col.metric("steps to escape", esc.escape_step if esc.escape_step is not None else f"> {SADDLE_STEPS}", border=True,
+                       help="The first step at which the run that started ε off the axis is 1 away from it.")
+    predicted_col.metric("predicted", esc.predicted_step if esc.predicted_step is not None else "—", border=True,
+                         help="⌈ln(1/ε) / ln(1 + lr·|λ_min|)⌉ from the Hessian's negative eigenvalue; none when H has no λ < 0.")
+    saddle_paths, saddle_curve = st.columns(2, gap="medium")
+    chart(lambda: saddle_paths_figure(saddle_grid, esc, f"From {coords(ls.SADDLE_DEMOS[name].start)} and ε off it"),
+                              key="ls_fig_saddle", where=saddle_paths, memo=(name, float(sd_lr), float(eps)))
+    chart(lambda: escape_figure(esc, "Distance from the stable axis"), key="ls_fig_escape", where=saddle_curve,
+          memo=(name, float(sd_lr), float(eps)))
+    show_escape_math(esc, load_formula(PRESETS[name].formula), float(eps))
+    if esc.off_axis.stopped_at is not None:
+        st.caption(f"f has no minimum: after escaping it falls without bound, and at step {esc.off_axis.stopped_at} the "
+                   "numbers overflow (the path stops there).")
+
+
+basins_and_levers()
 
 st.subheader("Saddle points: stuck on the axis, escaping a hair off it")
 saddle_in_words()
-fn_col, lr_col, eps_col, escaped_col, predicted_col = st.columns([1.25, 1, 1, 1.05, 1.05], gap="small")
-name = fn_col.radio("Function", list(ls.SADDLE_DEMOS), key="sd_fn", persist_state=KEEP, format_func=lambda n: SADDLE_LABELS[n])
-sd_lr = lr_col.select_slider("lr", SADDLE_LRS, value=0.1, key="sd_lr", persist_state=KEEP)
-eps = eps_col.select_slider("offset ε", SADDLE_EPS, value=1e-6, key="sd_eps", persist_state=KEEP, format_func=lambda v: f"{v:g}")
-esc, saddle_grid = cached_escape(name, float(sd_lr), float(eps))
-escaped_col.metric("steps to escape", esc.escape_step if esc.escape_step is not None else f"> {SADDLE_STEPS}", border=True,
-                   help="The first step at which the run that started ε off the axis is 1 away from it.")
-predicted_col.metric("predicted", esc.predicted_step if esc.predicted_step is not None else "—", border=True,
-                     help="⌈ln(1/ε) / ln(1 + lr·|λ_min|)⌉ from the Hessian's negative eigenvalue; none when H has no λ < 0.")
-saddle_paths, saddle_curve = st.columns(2, gap="medium")
-chart(lambda: saddle_paths_figure(saddle_grid, esc, f"From {coords(ls.SADDLE_DEMOS[name].start)} and ε off it"),
-                          key="ls_fig_saddle", where=saddle_paths, memo=(name, float(sd_lr), float(eps)))
-chart(lambda: escape_figure(esc, "Distance from the stable axis"), key="ls_fig_escape", where=saddle_curve,
-      memo=(name, float(sd_lr), float(eps)))
-show_escape_math(esc, load_formula(PRESETS[name].formula), float(eps))
-if esc.off_axis.stopped_at is not None:
-    st.caption(f"f has no minimum: after escaping it falls without bound, and at step {esc.off_axis.stopped_at} the "
-               "numbers overflow (the path stops there).")
+saddle_section()
