@@ -180,12 +180,12 @@ def examples_sentence(run: mb.Run, hit: int) -> str:
                last=last) if epochs == 1 else
              _("{epochs} epochs of N = {n:,} ({batches} batches of {b} and a last one of {last})", epochs=epochs, n=n,
                batches=per_epoch - 1, b=b, last=last))
-    steps = _("{steps:,} optimizer steps, {examples:,} examples: {whole}", steps=hit, examples=int(run.examples[hit]),
-              whole=whole)
     if not extra:
-        return _("{sentence}.", sentence=steps)
+        return _("{steps:,} optimizer steps, {examples:,} examples: {whole}.", steps=hit, examples=int(run.examples[hit]),
+                 whole=whole)
     more = (_("1 more batch of {b}", b=b) if extra == 1 else _("{extra} more batches of {b}", extra=extra, b=b))
-    return _("{sentence} and {more}.", sentence=steps, more=more)
+    return _("{steps:,} optimizer steps, {examples:,} examples: {whole} and {more}.", steps=hit,
+             examples=int(run.examples[hit]), whole=whole, more=more)
 
 
 def show_cost(comparison: mb.Comparison, target: float) -> None:
