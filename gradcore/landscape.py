@@ -21,14 +21,16 @@ import numpy as np
 from gradcore.critical import PROBE_FRACTION, classify_at, stationarity
 from gradcore.descent import Progress, Trajectory, descend
 from gradcore.formula import Formula
+from gradcore.messages import msg
 from gradcore.optimizers import get_optimizer
 
 NOT_CONVERGED, DIVERGED, UNDEFINED = -1, -2, -3
-OUTCOMES = {NOT_CONVERGED: "not converged", DIVERGED: "diverged", UNDEFINED: "f undefined at the start"}
+OUTCOMES = {NOT_CONVERGED: msg("not converged"), DIVERGED: msg("diverged"), UNDEFINED: msg("f undefined at the start")}
 KIND_ORDER = ("minimum", "saddle", "maximum", "inflection", "undecided")
 KIND_PREFIX = {"saddle": "S", "maximum": "M", "inflection": "I", "undecided": "D"}
-KIND_PLURAL = {"minimum": "minima", "saddle": "saddles", "maximum": "maxima", "inflection": "inflection points",
-               "undecided": "undecided points"}
+KIND_PLURAL = {"minimum": msg("minima"), "saddle": msg("saddles"), "maximum": msg("maxima"),
+               "inflection": msg("inflection points"), "undecided": msg("undecided points")}
+SHAPE_WORDS = {"line": msg("line"), "circle": msg("circle"), "curve": msg("curve")}
 
 NEWTON_STEPS = 60                 # Newton iterations from every start (quadratic convergence needs < 10)
 NEWTON_STARTS = {1: 400, 2: 60}   # starts per axis for one and two variables
@@ -70,7 +72,7 @@ class CriticalSet:
 
     def describe(self) -> str:
         """'a line of minima', 'a circle of saddles', …"""
-        return f"a {self.shape} of {KIND_PLURAL[self.kind]}"
+        return msg("a {shape} of {kinds}", shape=SHAPE_WORDS[self.shape], kinds=KIND_PLURAL[self.kind])
 
 
 @dataclass(frozen=True)
@@ -112,9 +114,15 @@ class CriticalPoints:
         if not sets:
             return number
         shapes = {s.shape for s in sets}
-        curve = sets[0].shape if len(sets) == 1 else f"{len(sets)} {shapes.pop() + 's' if len(shapes) == 1 else 'curves'}"
-        curve = f"a {curve}" if len(sets) == 1 else curve
-        return f"{number} + {curve}" if n else curve
+        curve = (msg("a {shape}", shape=SHAPE_WORDS[sets[0].shape]) if len(sets) == 1 else
+                 _shape_count(shapes.pop() if len(shapes) == 1 else "curve", len(sets)))
+        return msg("{number} + {curves}", number=number, curves=curve) if n else curve
+
+
+def _shape_count(shape: str, count: int):
+    """'2 lines', '3 circles', '2 curves'."""
+    return {"line": msg("{count} lines", count=count), "circle": msg("{count} circles", count=count),
+            "curve": msg("{count} curves", count=count)}[shape]
 
 
 def box(domain, n: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
@@ -379,7 +387,8 @@ def _named_sets(formula: Formula, found, span: float) -> tuple[CriticalSet, ...]
         c = classify_at(formula, samples[len(samples) // 4], span)
         shape = curve_shape(samples, closed, span)
         counter[shape] = counter.get(shape, 0) + 1
-        out.append(CriticalSet(f"{shape} {counter[shape]}", c.kind, shape, tuple(map(tuple, samples.tolist())),
+        name = msg("{shape} {number}", shape=SHAPE_WORDS[shape], number=counter[shape])
+        out.append(CriticalSet(name, c.kind, shape, tuple(map(tuple, samples.tolist())),
                                float(np.median(formula.value(samples))), closed, c.eigenvalues))
     return tuple(out)
 

@@ -22,6 +22,7 @@ from gradcore.landscape import (
     MomentumRace,
     RidgePair,
 )
+from gradcore.messages import msg
 
 # One colour per minimum (cycled past nine), in every figure of the page; grey, black and white for the other outcomes.
 MINIMUM_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22")
@@ -37,6 +38,8 @@ SET_DASH = {"minimum": "solid", "saddle": "dash", "maximum": "dot", "inflection"
 PLAIN_COLOR, MOMENTUM_COLOR = "#1f5fbf", "#c200c2"
 MAX_LABELS = 20            # critical points labelled by name; beyond this the map only marks them
 LEGEND_BELOW = {"orientation": "h", "y": -0.14, "yanchor": "top", "x": 0, "font": {"size": 15}}
+KIND_NAMES = {"minimum": msg("minimum"), "saddle": msg("saddle"), "maximum": msg("maximum"), "inflection": msg("inflection"),
+              "undecided": msg("undecided")}
 
 
 def minimum_color(label: int) -> str:
@@ -51,7 +54,7 @@ def _lines(grid: Grid) -> dict:
             "hoverinfo": "skip", "showlegend": False, "name": "f"}
 
 
-def _point_traces(points: tuple[CriticalPoint, ...], axes: tuple[int, int] = (0, 1), labels: bool = True) -> list[dict]:
+def _point_traces(points: tuple[CriticalPoint, ...], axes: tuple[int, int] = (0, 1), labels: bool = True, tr=str) -> list[dict]:
     """One marker trace per kind of critical point, named in the legend, labelled A, S1, M1 … when few."""
     data = []
     for kind, (symbol, size, fill) in KIND_MARKERS.items():
@@ -65,43 +68,44 @@ def _point_traces(points: tuple[CriticalPoint, ...], axes: tuple[int, int] = (0,
             marker = {"symbol": "x", "size": size, "color": "white", "line": {"width": 1.5, "color": "black"}}
         data.append({"type": "scatter", "x": [p.point[axes[0]] for p in pts], "y": [p.point[axes[1]] for p in pts],
                      "mode": "markers+text" if text else "markers", "text": text, "textposition": "top right",
-                     "textfont": {"size": 17, "color": "black"}, "name": f"{kind} ({len(pts)})", "marker": marker,
+                     "textfont": {"size": 17, "color": "black"}, "marker": marker,
+                     "name": tr(msg("{kind} ({count})", kind=KIND_NAMES[kind], count=len(pts))),
                      "customdata": [p.value for p in pts], "cliponaxis": False,
-                     "hovertemplate": f"{kind}<br>(%{{x:.4f}}, %{{y:.4f}})<br>f = %{{customdata:.6g}}<extra></extra>"})
+                     "hovertemplate": f"{tr(KIND_NAMES[kind])}<br>(%{{x:.4f}}, %{{y:.4f}})<br>f = %{{customdata:.6g}}<extra></extra>"})
     return data
 
 
-def _set_traces(sets: tuple[CriticalSet, ...]) -> list[dict]:
+def _set_traces(sets: tuple[CriticalSet, ...], tr=str) -> list[dict]:
     """One thick line per curve of critical points (solid: minima, dashed: saddles, dotted: maxima)."""
     data = []
     for s in sets:
         xy = np.array(s.samples + (s.samples[:1] if s.closed else ()), dtype=np.float64)
-        data.append({"type": "scatter", "x": xy[:, 0], "y": xy[:, 1], "mode": "lines", "name": f"{s.name}: {s.describe()}",
+        data.append({"type": "scatter", "x": xy[:, 0], "y": xy[:, 1], "mode": "lines", "name": f"{tr(s.name)}: {tr(s.describe())}",
                      "line": {"width": 5, "color": "black", "dash": SET_DASH[s.kind]},
-                     "hovertemplate": f"{s.describe()}<br>(%{{x:.4f}}, %{{y:.4f}})<br>f = {s.value:.6g}<extra></extra>"})
+                     "hovertemplate": f"{tr(s.describe())}<br>(%{{x:.4f}}, %{{y:.4f}})<br>f = {s.value:.6g}<extra></extra>"})
     return data
 
 
 def critical_points_figure(grid: Grid, points: tuple[CriticalPoint, ...], published=(), title: str = "",
-                           sets: tuple[CriticalSet, ...] = ()) -> go.Figure:
+                           sets: tuple[CriticalSet, ...] = (), tr=str) -> go.Figure:
     """The contour map with every critical point found: ● minimum, × saddle, ▲ maximum, curves of them as lines;
     published minima as rings."""
-    data = [_contour_trace(grid, opacity=0.9, showscale=False), *_set_traces(sets), *_point_traces(points)]
+    data = [_contour_trace(grid, opacity=0.9, showscale=False), *_set_traces(sets, tr), *_point_traces(points, tr=tr)]
     if len(published):
         pub = np.asarray(published, dtype=np.float64)
-        data.append({"type": "scatter", "x": pub[:, 0], "y": pub[:, 1], "mode": "markers", "name": "published minimum",
+        data.append({"type": "scatter", "x": pub[:, 0], "y": pub[:, 1], "mode": "markers", "name": tr(msg("published minimum")),
                      "marker": {"symbol": "circle-open", "size": 26, "color": "black", "line": {"width": 2.5}},
-                     "hovertemplate": "published minimum<br>(%{x:.6f}, %{y:.6f})<extra></extra>"})
+                     "hovertemplate": tr(msg("published minimum")) + "<br>(%{x:.6f}, %{y:.6f})<extra></extra>"})
     return go.Figure(data, _layout_dict(title, legend=LEGEND_BELOW, **_plane_axes(grid)))
 
 
 def curve_critical_figure(xs: np.ndarray, ys: np.ndarray, points: tuple[CriticalPoint, ...], xlabel: str = "x",
-                          title: str = "") -> go.Figure:
+                          title: str = "", tr=str) -> go.Figure:
     """f of one variable with its critical points (where f′ = 0) on the curve."""
     data = [{"type": "scatter", "x": xs, "y": ys, "mode": "lines", "name": "f", "line": {"width": 3, "color": "#444"},
              "showlegend": False}]
     marked = [CriticalPoint(p.name, (p.point[0], p.value), p.value, p.kind, p.eigenvalues, p.degenerate) for p in points]
-    data += _point_traces(tuple(marked))
+    data += _point_traces(tuple(marked), tr=tr)
     finite = ys[np.isfinite(ys)]
     yrange = None
     if finite.size:
@@ -129,12 +133,12 @@ def _discrete_scale(colors: list[str]) -> list[list]:
     return scale
 
 
-def basin_figure(basin_map: BasinMap, grid: Grid | None = None, title: str = "") -> go.Figure:
+def basin_figure(basin_map: BasinMap, grid: Grid | None = None, title: str = "", tr=str) -> go.Figure:
     """Each start coloured by the minimum it reaches (grey: not converged, black: diverged, white: f undefined)."""
     z, colors = _category_index(basin_map.labels)
     data = [{"type": "heatmap", "x": _f32(basin_map.xs), "y": _f32(basin_map.ys), "z": z, "colorscale": _discrete_scale(colors),
-             "zmin": -0.5, "zmax": len(colors) - 0.5, "showscale": False, "name": "basins",
-             "hovertemplate": "start (%{x:.3f}, %{y:.3f})<extra></extra>"}]
+             "zmin": -0.5, "zmax": len(colors) - 0.5, "showscale": False, "name": tr(msg("basins")),
+             "hovertemplate": tr(msg("start ({x}, {y})", x="%{x:.3f}", y="%{y:.3f}")) + "<extra></extra>"}]
     if grid is not None:
         data.append(_lines(grid))
     present = set(np.unique(basin_map.labels).tolist())
@@ -145,11 +149,12 @@ def basin_figure(basin_map: BasinMap, grid: Grid | None = None, title: str = "")
                      "text": [m.name], "textposition": "top right", "textfont": {"size": 18, "color": "black"},
                      "marker": {"symbol": "circle", "size": 14, "color": minimum_color(i), "line": {"width": 2.5, "color": "white"}},
                      "name": f"{m.name}: {share:.0%}", "showlegend": i < MAX_LABELS and i in present, "cliponaxis": False,
-                     "hovertemplate": f"minimum {m.name}<br>(%{{x:.4f}}, %{{y:.4f}})<br>{share:.1%} of the starts<extra></extra>"})
+                     "hovertemplate": tr(msg("minimum {name}", name=m.name)) + "<br>(%{x:.4f}, %{y:.4f})<br>"
+                                      + tr(msg("{share:.1%} of the starts", share=share)) + "<extra></extra>"})
     for label in (NOT_CONVERGED, DIVERGED, UNDEFINED):
         if label in present:
             data.append({"type": "scatter", "x": [None], "y": [None], "mode": "markers",
-                         "name": f"{OUTCOMES[label]}: {basin_map.share(label):.0%}",
+                         "name": f"{tr(OUTCOMES[label])}: {basin_map.share(label):.0%}",
                          "marker": {"symbol": "square", "size": 16, "color": OUTCOME_COLORS[label], "line": {"width": 1, "color": "#666"}}})
     axes = {"xaxis": {"title": "x", "range": [float(basin_map.xs[0]), float(basin_map.xs[-1])], "constrain": "domain"},
             "yaxis": {"title": "y", "range": [float(basin_map.ys[0]), float(basin_map.ys[-1])], "scaleanchor": "x",
@@ -181,24 +186,25 @@ def _thin(points: np.ndarray, most: int = 600) -> np.ndarray:
     return points[np.unique(np.r_[np.arange(0, len(points), k), len(points) - 1])]
 
 
-def ridge_figure(grid: Grid, minima: tuple[CriticalPoint, ...], pairs: tuple[RidgePair, ...], title: str = "") -> go.Figure:
+def ridge_figure(grid: Grid, minima: tuple[CriticalPoint, ...], pairs: tuple[RidgePair, ...], title: str = "",
+                 tr=str) -> go.Figure:
     """Pairs of starts a hair apart on a ridge, each path coloured by the minimum it reaches."""
     data = [_contour_trace(grid, opacity=0.55, showscale=False)]
     for n, pair in enumerate(pairs, start=1):
         for k in range(2):
             label = pair.labels[k]
-            name = f"ridge {n}: → {minima[label].name if label >= 0 else OUTCOMES[label]}"
+            name = tr(msg("ridge {number}: → {end}", number=n, end=minima[label].name if label >= 0 else OUTCOMES[label]))
             data += _path_trace(_thin(pair.paths[k].points), minimum_color(label), name, width=3, dash="dot" if k else None)
-    data += _point_traces(minima)
+    data += _point_traces(minima, tr=tr)
     return go.Figure(data, _layout_dict(title, legend=LEGEND_BELOW, **_plane_axes(grid)))
 
 
-def momentum_paths_figure(grid: Grid, race: MomentumRace, momentum: float, title: str = "") -> go.Figure:
+def momentum_paths_figure(grid: Grid, race: MomentumRace, momentum: float, title: str = "", tr=str) -> go.Figure:
     """Plain SGD and SGD with momentum from the same start over the contour map."""
     data = [_contour_trace(grid, opacity=0.6, showscale=False)]
-    data += _path_trace(_thin(race.plain.points), PLAIN_COLOR, "plain SGD", width=4)
-    data += _path_trace(_thin(race.heavy.points), MOMENTUM_COLOR, f"SGD, momentum {momentum:g}", width=3)
-    data += _point_traces(race.minima)
+    data += _path_trace(_thin(race.plain.points), PLAIN_COLOR, tr(msg("plain SGD")), width=4)
+    data += _path_trace(_thin(race.heavy.points), MOMENTUM_COLOR, tr(msg("SGD, momentum {momentum:g}", momentum=momentum)), width=3)
+    data += _point_traces(race.minima, tr=tr)
     return go.Figure(data, _layout_dict(title, legend=LEGEND_BELOW, **_plane_axes(grid)))
 
 
@@ -210,31 +216,33 @@ def _gap_curve(losses: np.ndarray, best: float) -> tuple[np.ndarray, np.ndarray]
     return steps, np.maximum(gap[ok], 1e-16)
 
 
-def momentum_loss_figure(race: MomentumRace, momentum: float, title: str = "") -> go.Figure:
+def momentum_loss_figure(race: MomentumRace, momentum: float, title: str = "", tr=str) -> go.Figure:
     """f(x_t) − f* against the step t (log scale), f* the lowest minimum: a plateau means a trap."""
     best = min((m.value for m in race.minima), default=0.0)
     data = []
-    for traj, color, name in ((race.plain, PLAIN_COLOR, "plain SGD"), (race.heavy, MOMENTUM_COLOR, f"SGD, momentum {momentum:g}")):
+    for traj, color, name in ((race.plain, PLAIN_COLOR, tr(msg("plain SGD"))),
+                              (race.heavy, MOMENTUM_COLOR, tr(msg("SGD, momentum {momentum:g}", momentum=momentum)))):
         steps, gap = _gap_curve(traj.losses, best)
         data.append({"type": "scatter", "x": steps, "y": gap, "mode": "lines", "name": name, "line": {"color": color, "width": 3}})
-    return go.Figure(data, _layout_dict(title, HEIGHT - 60, legend=LEGEND_BELOW, xaxis={"title": "step t"},
-                                        yaxis={"title": "f(xₜ) − f* (log scale)", "type": "log", "exponentformat": "power"}))
+    return go.Figure(data, _layout_dict(title, HEIGHT - 60, legend=LEGEND_BELOW, xaxis={"title": tr(msg("step t"))},
+                                        yaxis={"title": tr(msg("f(xₜ) − f* (log scale)")), "type": "log", "exponentformat": "power"}))
 
 
 # ---------------------------------------------------------------- the learning rate
 
-def lr_sweep_figure(sweep: LRSweep, title: str = "") -> go.Figure:
+def lr_sweep_figure(sweep: LRSweep, title: str = "", tr=str) -> go.Figure:
     """Final loss (top) and the minimum reached (bottom) against lr, log scale; 2/λ_max and the divergence region marked."""
     finite = np.isfinite(sweep.final_losses) & ~sweep.diverged
     positive = bool(finite.any() and (sweep.final_losses[finite] >= 0).all())     # a log axis, 0 drawn at 1e-16
     colors = [minimum_color(int(v)) for v in sweep.labels]
-    names = [sweep.minima[v].name if v >= 0 else OUTCOMES[int(v)] for v in sweep.labels]
+    names = [sweep.minima[v].name if v >= 0 else tr(OUTCOMES[int(v)]) for v in sweep.labels]
     data = [
         {"type": "scatter", "x": sweep.lrs[finite], "y": np.maximum(sweep.final_losses[finite], 1e-16 if positive else -np.inf),
-         "mode": "lines+markers", "name": f"final f after {sweep.steps} steps", "line": {"color": "#444", "width": 2},
+         "mode": "lines+markers", "name": tr(msg("final f after {steps} steps", steps=sweep.steps)), "line": {"color": "#444", "width": 2},
          "marker": {"size": 9, "color": [c for c, ok in zip(colors, finite, strict=True) if ok], "line": {"width": 1, "color": "#444"}},
-         "xaxis": "x", "yaxis": "y", "hovertemplate": "lr = %{x:.3g}<br>final f = %{y:.4g}<extra></extra>"},
-        {"type": "scatter", "x": sweep.lrs, "y": names, "mode": "markers", "name": "where it ended", "showlegend": False,
+         "xaxis": "x", "yaxis": "y", "hovertemplate": "lr = %{x:.3g}<br>" + tr(msg("final f = {value}", value="%{y:.4g}"))
+                                                            + "<extra></extra>"},
+        {"type": "scatter", "x": sweep.lrs, "y": names, "mode": "markers", "name": tr(msg("where it ended")), "showlegend": False,
          "marker": {"size": 12, "color": colors, "symbol": ["x" if d else "circle" for d in sweep.diverged],
                     "line": {"width": 1, "color": "#444"}},
          "xaxis": "x", "yaxis": "y2", "hovertemplate": "lr = %{x:.3g}<br>%{y}<extra></extra>"},
@@ -245,7 +253,7 @@ def lr_sweep_figure(sweep: LRSweep, title: str = "") -> go.Figure:
         shapes.append({"type": "rect", "xref": "x", "yref": "paper", "x0": sweep.first_diverged, "x1": 10 ** top, "y0": 0, "y1": 1,
                        "fillcolor": "rgba(214,39,40,0.13)", "line": {"width": 0}, "layer": "below"})
         annotations.append({"x": top, "y": 1.0, "xref": "x", "yref": "paper", "xanchor": "right", "yanchor": "bottom",
-                            "showarrow": False, "text": f"diverges from {sweep.first_diverged:.3g}",
+                            "showarrow": False, "text": tr(msg("diverges from {lr:.3g}", lr=sweep.first_diverged)),
                             "font": {"size": 15, "color": "#b01f1f"}})
     if sweep.limit is not None:
         shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": sweep.limit, "x1": sweep.limit, "y0": 0, "y1": 1,
@@ -253,54 +261,54 @@ def lr_sweep_figure(sweep: LRSweep, title: str = "") -> go.Figure:
         annotations.append({"x": np.log10(sweep.limit), "y": 1.0, "xref": "x", "yref": "paper", "xanchor": "right",
                             "yanchor": "bottom", "showarrow": False, "text": f"2/λ_max = {sweep.limit:.3g} ", "font": {"size": 15}})
     categories = [sweep.minima[i].name for i in sorted({int(v) for v in sweep.labels if v >= 0})]
-    categories += [OUTCOMES[v] for v in (NOT_CONVERGED, DIVERGED) if v in sweep.labels]
+    categories += [tr(OUTCOMES[v]) for v in (NOT_CONVERGED, DIVERGED) if v in sweep.labels]
     lo = float(np.log10(sweep.lrs.min())) - 0.05
     layout = _layout_dict(title, HEIGHT, shapes=shapes, annotations=annotations, showlegend=False,
-                          xaxis={"type": "log", "title": "learning rate lr (log scale)", "range": [lo, top], "anchor": "y2",
+                          xaxis={"type": "log", "title": tr(msg("learning rate lr (log scale)")), "range": [lo, top], "anchor": "y2",
                                  "exponentformat": "power"},
-                          yaxis={"domain": [0.42, 1.0], "title": "final f", "type": "log" if positive else "linear",
+                          yaxis={"domain": [0.42, 1.0], "title": tr(msg("final f")), "type": "log" if positive else "linear",
                                  "exponentformat": "power"},
-                          yaxis2={"domain": [0.0, 0.3], "title": "ends at", "type": "category", "categoryorder": "array",
+                          yaxis2={"domain": [0.0, 0.3], "title": tr(msg("ends at")), "type": "category", "categoryorder": "array",
                                   "categoryarray": categories[::-1]})
     return go.Figure(data, layout)
 
 
 # ---------------------------------------------------------------- saddle points
 
-def saddle_paths_figure(grid: Grid, esc: Escape, title: str = "") -> go.Figure:
+def saddle_paths_figure(grid: Grid, esc: Escape, title: str = "", tr=str) -> go.Figure:
     """Gradient descent from the stable axis (it stops at the saddle) and from a hair off it (it escapes)."""
     data = [_contour_trace(grid, opacity=0.7, showscale=False)]
     box = (grid.xs[0], grid.xs[-1], grid.ys[0], grid.ys[-1])
-    for traj, color, name in ((esc.off_axis, MOMENTUM_COLOR, f"start {esc.eps:g} off the axis"),
-                              (esc.on_axis, PLAIN_COLOR, "start on the stable axis")):
+    for traj, color, name in ((esc.off_axis, MOMENTUM_COLOR, tr(msg("start {eps:g} off the axis", eps=esc.eps))),
+                              (esc.on_axis, PLAIN_COLOR, tr(msg("start on the stable axis")))):
         p = traj.points
         inside = (p[:, 0] >= box[0]) & (p[:, 0] <= box[1]) & (p[:, 1] >= box[2]) & (p[:, 1] <= box[3])
         last = int(np.flatnonzero(~inside)[0]) + 1 if (~inside).any() else len(p)
         data += _path_trace(_thin(p[:last]), color, name, width=3 if color == PLAIN_COLOR else 5)
-    data.append({"type": "scatter", "x": [esc.saddle[0]], "y": [esc.saddle[1]], "mode": "markers", "name": "saddle point",
+    data.append({"type": "scatter", "x": [esc.saddle[0]], "y": [esc.saddle[1]], "mode": "markers", "name": tr(msg("saddle point")),
                  "marker": {"symbol": "x", "size": 16, "color": "white", "line": {"width": 2, "color": "black"}}})
     return go.Figure(data, _layout_dict(title, HEIGHT - 60, legend=LEGEND_BELOW, **_plane_axes(grid)))
 
 
-def escape_figure(esc: Escape, title: str = "") -> go.Figure:
+def escape_figure(esc: Escape, title: str = "", tr=str) -> go.Figure:
     """The off-axis run's distance from the stable axis against t (log scale), and ε (1 + lr|λ|)^t where H predicts it."""
     steps, dev = esc.off_axis.steps, esc.deviation
     far = np.flatnonzero(dev >= 100 * esc.radius)
     end = int(far[0]) + 1 if far.size else len(dev)          # stop two decades past "escaped": the rest is a cliff
     steps, dev = steps[:end], dev[:end]
     ok = np.isfinite(dev) & (dev > 0)
-    data = [{"type": "scatter", "x": steps[ok], "y": dev[ok], "mode": "lines", "name": "measured",
+    data = [{"type": "scatter", "x": steps[ok], "y": dev[ok], "mode": "lines", "name": tr(msg("measured")),
              "line": {"color": MOMENTUM_COLOR, "width": 4}}]
     predicted = esc.predicted()
     if predicted is not None:
         data.append({"type": "scatter", "x": steps, "y": predicted[:end], "mode": "lines",
                      "name": f"ε·(1 + lr·|λ|)ᵗ = ε·{esc.growth:.4g}ᵗ", "line": {"color": "#111", "width": 2, "dash": "dash"}})
     t_end = float(steps[-1]) if len(steps) else 1.0
-    data.append({"type": "scatter", "x": [0, t_end], "y": [esc.radius, esc.radius], "mode": "lines", "name": "escaped",
+    data.append({"type": "scatter", "x": [0, t_end], "y": [esc.radius, esc.radius], "mode": "lines", "name": tr(msg("escaped")),
                  "line": {"color": POINT_COLOR, "width": 2, "dash": "dot"}, "hoverinfo": "skip"})
     shapes = []
     if esc.escape_step is not None:
         shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": esc.escape_step, "x1": esc.escape_step, "y0": 0, "y1": 1,
                        "line": {"color": POINT_COLOR, "width": 2}})
-    return go.Figure(data, _layout_dict(title, HEIGHT - 60, legend=LEGEND_BELOW, shapes=shapes, xaxis={"title": "step t"},
-                                        yaxis={"title": "distance from the axis", "type": "log", "exponentformat": "power"}))
+    return go.Figure(data, _layout_dict(title, HEIGHT - 60, legend=LEGEND_BELOW, shapes=shapes, xaxis={"title": tr(msg("step t"))},
+                                        yaxis={"title": tr(msg("distance from the axis")), "type": "log", "exponentformat": "power"}))

@@ -17,6 +17,8 @@ from torch import nn
 from torch.func import functional_call, grad, vmap
 from torch.utils.data import DataLoader, TensorDataset
 
+from gradcore.messages import msg
+
 X_RANGE = (-1.0, 3.0)   # synthetic inputs: x ~ Uniform(X_RANGE); off-centre, so w and b are coupled
 MAX_ROWS = 1000         # rows of an uploaded CSV (and the largest synthetic N)
 MAX_BYTES = 1_000_000   # size of an uploaded CSV
@@ -46,8 +48,8 @@ class Model:
 
 
 MODELS: dict[str, Model] = {m.name: m for m in (
-    Model("linear", "Linear regression (MSE)", "MSELoss", r"L(w, b) = \frac{1}{N}\sum_i (w x_i + b - y_i)^2"),
-    Model("logistic", "Logistic regression (BCE)", "BCEWithLogitsLoss",
+    Model("linear", msg("Linear regression (MSE)"), "MSELoss", r"L(w, b) = \frac{1}{N}\sum_i (w x_i + b - y_i)^2"),
+    Model("logistic", msg("Logistic regression (BCE)"), "BCEWithLogitsLoss",
           r"L(w, b) = \frac{1}{N}\sum_i \log(1 + e^{z_i}) - y_i z_i,\quad z_i = w x_i + b"),
 )}
 
@@ -101,9 +103,10 @@ def synthetic(model: str = "linear", n: int = 200, w: float = 2.0, b: float = -1
     x = rng.uniform(*X_RANGE, n)
     if model == "linear":
         y = w * x + b + noise * rng.standard_normal(n)
-        return Data(x, y, f"y = {_line(w, b)} + {noise:g}·ε with x ~ U{X_RANGE}, N = {n}")
+        return Data(x, y, msg("y = {line} + {noise:g}·ε with x ~ U{range}, N = {n}", line=_line(w, b), noise=noise,
+                              range=str(X_RANGE), n=n))
     y = (rng.random(n) < sigmoid(w * x + b)).astype(np.float64)
-    return Data(x, y, f"y ~ Bernoulli(σ({_line(w, b)})) with x ~ U{X_RANGE}, N = {n}")
+    return Data(x, y, msg("y ~ Bernoulli(σ({line})) with x ~ U{range}, N = {n}", line=_line(w, b), range=str(X_RANGE), n=n))
 
 
 def _line(w: float, b: float) -> str:
@@ -447,9 +450,10 @@ def compare(data: Data, model: str = "linear", batch_size: int = 16, lr: float =
     train_fn takes train()'s arguments; a caller may pass a cached version of it.
     """
     runs: dict[int, Run] = {}
-    for size, label in ((data.n, "Full batch"), (1, "Stochastic"), (batch_size, "Mini-batch")):
+    for size, label in ((data.n, msg("Full batch (B = {size})", size=data.n)), (1, msg("Stochastic (B = {size})", size=1)),
+                        (batch_size, msg("Mini-batch (B = {size})", size=batch_size))):
         if size not in runs:
-            runs[size] = train_fn(data, model, size, lr, epochs, optimizer, seed, tuple(start), f"{label} (B = {size})")
+            runs[size] = train_fn(data, model, size, lr, epochs, optimizer, seed, tuple(start), label)
     start_loss = float(full_loss(data, model, np.asarray(start, dtype=np.float64)[None])[0])
     return Comparison(runs[data.n], runs[batch_size], runs[1], optimum(data, model), start_loss)
 

@@ -18,7 +18,8 @@ pytestmark = pytest.mark.usefixtures("clean_caches")
 MOVES = {
     "pages/4_Gradient_descent.py": [("sx", -3.0), ("scrub", 40), ("sx", -4.0), ("scrub", 0), ("opt", "SGD")],
     "pages/5_Mini-batch.py": [("mb_at", 3), ("mb_tgt", 0.1), ("mb_lr", 0.1), ("mb_at", 0), ("mb_lr", 0.05)],
-    "pages/6_Landscape.py": [("px", -2.0), ("lm_mu", 0.5), ("px", 0.0), ("sd_eps", 1e-9), ("lm_mu", 0.9)],
+    "pages/6_Landscape.py": [("ls_tab", "② Learning rate"), ("px", -2.0), ("ls_tab", "③ Momentum"), ("lm_mu", 0.5),
+                             ("px", 0.0), ("sd_eps", 1e-9), ("lm_mu", 0.9)],     # only the open lever's tab is drawn
 }
 
 

@@ -24,8 +24,9 @@ from ui.i18n import MISSING, PAGE_TITLES, translator
 
 ROOT = Path(__file__).resolve().parents[1]
 TRANSLATED = ("app.py", "pages/1_Directional_derivative.py", "ui/sidebar.py", "ui/views.py", "ui/point.py", "ui/i18n.py",
-              "pages/2_Gradient.py", "ui/gradient_rows.py", "pages/3_Autograd.py", "pages/4_Gradient_descent.py", "ui/race.py")
-UNTRANSLATED = ("pages/5_Mini-batch.py", "pages/6_Landscape.py")
+              "pages/2_Gradient.py", "ui/gradient_rows.py", "pages/3_Autograd.py", "pages/4_Gradient_descent.py", "ui/race.py",
+              "pages/5_Mini-batch.py", "ui/minibatch_cost.py", "pages/6_Landscape.py", "ui/landscape_rows.py")
+UNTRANSLATED = ()
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ZH = translator("zh")
 
@@ -175,17 +176,57 @@ def _visible_text(at) -> list[str]:
 
 @pytest.mark.parametrize("page, title", [("app.py", "∇ 梯度实验室"),
                                          ("pages/1_Directional_derivative.py", "方向导数：我看的方向有多陡？"),
-                                         ("pages/4_Gradient_descent.py", "梯度下降：用 torch.optim 沿 −∇f 前进")])
+                                         ("pages/4_Gradient_descent.py", "梯度下降：用 torch.optim 沿 −∇f 前进"),
+                                         ("pages/5_Mini-batch.py", "小批量随机梯度下降"),
+                                         ("pages/6_Landscape.py", "地形：梯度下降最终停在哪里？")])
 def test_translated_pages_render_in_chinese(clean_caches, page, title):
     MISSING.clear()
     at = open_page(page, lang="zh")
-    assert at.header[0].value == title
+    assert (at.header or at.title)[0].value == title
     assert not MISSING, sorted(MISSING)
-    english = [t for t in _visible_text(at) if not CJK.search(t) and ENGLISH_WORD.search(re.sub(r"`[^`]*`|\$[^$]*\$", "", t))
-               and not set(ENGLISH_WORD.findall(t)) <= NOT_ENGLISH | {"exactly"}]
+    english = _english_left(_visible_text(at))
     assert not english, english
     labels = [link.label for link in at.sidebar.get("page_link")]
     assert labels[:2] == ["首页：f 及其梯度", "方向导数"]
+
+
+def _english_left(texts: list[str]) -> list[str]:
+    """The texts with English words left (code in backticks and $math$ aside)."""
+    return [t for t in texts if not CJK.search(t) and ENGLISH_WORD.search(re.sub(r"`[^`]*`|\$[^$]*\$", "", t))
+            and not set(ENGLISH_WORD.findall(t)) <= NOT_ENGLISH | {"exactly"}]
+
+
+def _chart_words(figure: dict) -> list[str]:
+    """A figure's visible labels: title, axis titles, legend names."""
+    layout = figure.get("layout", {})
+    axes = [v.get("title", {}) for k, v in layout.items() if k.startswith(("xaxis", "yaxis")) and isinstance(v, dict)]
+    titles = [layout.get("title", {}), *axes]
+    names = [t.get("name") for t in figure.get("data", []) if t.get("showlegend", True) is not False]
+    return [t.get("text", "") if isinstance(t, dict) else str(t) for t in titles] + [str(n) for n in names if n]
+
+
+LABELS_NOT_ENGLISH = NOT_ENGLISH | {"lr", "SGD", "Adam", "log", "max"}     # torch.optim's names, math
+
+
+@pytest.mark.parametrize("page, query", [("pages/5_Mini-batch.py", {"mb_decay": "1"}),
+                                          ("pages/6_Landscape.py", {"ls_tab": "② Learning rate"}),
+                                          ("pages/6_Landscape.py", {"ls_tab": "③ Momentum"})])
+def test_minibatch_and_landscape_charts_and_tabs_in_chinese(clean_caches, page, query):
+    """Every lever's tab and every chart's title, axis titles and legend of the Mini-batch and Landscape pages."""
+    from pagetest import figures
+
+    MISSING.clear()
+    at = open_page(page, lang="zh", **{k: v for k, v in query.items() if k != "mb_decay"})
+    if "mb_decay" in query:
+        at.toggle(key="mb_decay").set_value(True).run()
+    assert not at.exception and not MISSING, sorted(MISSING)
+    assert not _english_left(_visible_text(at) + [t.label for t in at.tabs])
+    words = [w for fig in figures(at).values() for w in _chart_words(fig)]
+    english = [w for w in words if w and not CJK.search(w) and set(ENGLISH_WORD.findall(w)) - LABELS_NOT_ENGLISH]
+    assert not english, english
+    if page.endswith("Landscape.py"):
+        assert [t.label for t in at.tabs] == ["① 初始点", "② 学习率", "③ 动量"]
+        assert at.query_params["ls_tab"] == query["ls_tab"]              # the link keeps the English tab name
 
 
 def test_language_control_switches_and_is_kept_across_pages(clean_caches):

@@ -23,6 +23,7 @@ X, Y = sp.symbols("x y", real=True)
 HIMMELBLAU = (X**2 + Y - 11) ** 2 + (X + Y**2 - 7) ** 2
 PUBLISHED = {(3.0, 2.0), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848126)}
 DIVERGED_SLOT = len(MINIMUM_COLORS) + 1          # the basin map's colour slot for "diverged"
+LR_TAB, MU_TAB = "② Learning rate", "③ Momentum"    # the levers' tabs (ls_tab): only the open one is computed
 
 
 def basin_slots(at: AppTest) -> np.ndarray:
@@ -51,10 +52,28 @@ def test_defaults_himmelblau_critical_points_and_published_minima():
     (maximum,) = rows[rows["kind"] == "maximum"]["point"]
     assert math.dist(point(maximum), (-0.270845, -0.923039)) < 1e-5
     assert (rows["kind"] == "saddle").sum() == 4
-    assert set(figures(at)) == {"ls_fig_critical", "ls_fig_basins", "ls_fig_ridges", "ls_fig_sweep", "ls_fig_mu_paths",
-                                "ls_fig_mu_loss", "ls_fig_saddle", "ls_fig_escape", "ls_fig_rate", "ls_fig_rate_run",
-                                "ls_fig_rate_check", "ls_fig_saddle_cuts", "ls_fig_saddle_curves"}
+    always = {"ls_fig_critical", "ls_fig_basins", "ls_fig_saddle", "ls_fig_escape", "ls_fig_saddle_cuts", "ls_fig_saddle_curves"}
+    assert set(figures(at)) == always | {"ls_fig_ridges"}         # only the open lever's tab is computed and sent
     assert not at.get("progress")                                  # the progress bar is gone once the map is drawn
+    at.session_state["ls_tab"] = LR_TAB
+    at.run()
+    assert set(figures(at)) == always | {"ls_fig_sweep"}
+    at.session_state["ls_tab"] = MU_TAB
+    at.run()
+    assert set(figures(at)) == always | {"ls_fig_mu_paths", "ls_fig_mu_loss", "ls_fig_rate", "ls_fig_rate_run", "ls_fig_rate_check"}
+
+
+def test_a_closed_lever_keeps_the_shared_point():
+    """P's sliders are drawn only in the learning-rate tab: P survives the other tabs, in the URL too."""
+    at = open_page(PAGE, "x^2+10y^2", ls_tab=LR_TAB)
+    at.slider(key="px").set_value(2.0).run()
+    at.session_state["ls_tab"] = MU_TAB
+    at.run()
+    assert at.session_state["px"] == 2.0 and at.query_params["px"] == "2"
+    at.session_state["ls_tab"] = LR_TAB
+    at.run()
+    assert at.slider(key="px").value == 2.0
+    assert "from (2, 1)" in figures(at)["ls_fig_sweep"]["layout"]["title"]["text"]
 
 
 def test_basin_map_defaults_every_start_reaches_one_of_four_minima():
@@ -113,7 +132,7 @@ def test_sgd_at_lr_0_2_on_himmelblau_says_every_start_diverged_and_which_lr_does
 
 
 def test_learning_rate_lever_shows_two_over_lambda_max():
-    at = open_page(PAGE)
+    at = open_page(PAGE, ls_tab=LR_TAB)
     lam = max(float(e) for e in sp.hessian(HIMMELBLAU, (X, Y)).subs({X: 3, Y: 2}).eigenvals())   # P = (1, 1) descends to (3, 2)
     assert metric(at, "stability limit 2/λ_max") == f"{2 / lam:.3g}" == "0.0243"
     fig = figures(at)["ls_fig_sweep"]
@@ -126,7 +145,7 @@ def test_learning_rate_lever_shows_two_over_lambda_max():
 
 
 def test_the_sweep_starts_at_the_shared_point():
-    at = open_page(PAGE, "x^2+10y^2")
+    at = open_page(PAGE, "x^2+10y^2", ls_tab=LR_TAB)
     at.slider(key="px").set_value(2.0).run()
     assert metric(at, "stability limit 2/λ_max") == "0.1"
     assert "from (2, 1)" in figures(at)["ls_fig_sweep"]["layout"]["title"]["text"]
@@ -136,7 +155,7 @@ def test_the_sweep_starts_at_the_shared_point():
 
 
 def test_momentum_lever_deep_and_shallow_well():
-    at = open_page(PAGE)
+    at = open_page(PAGE, ls_tab=MU_TAB)
     assert metric(at, "plain SGD → momentum") == "B → A"           # A: the deep well, B: the shallow one
     at.slider(key="lm_mu").set_value(0.0).run()
     assert metric(at, "plain SGD → momentum") == "B → B"
@@ -170,14 +189,14 @@ def test_bad_landscapes_give_a_sentence_and_a_partial_picture(formula, message):
 
 
 def test_undefined_sweep_start_is_an_error_sentence():
-    at = open_page(PAGE, "log(x)+y^2")
+    at = open_page(PAGE, "log(x)+y^2", ls_tab=LR_TAB)
     at.slider(key="px").set_value(-1.0).run()
     assert not at.exception
     assert any("not defined at the start point" in e.value for e in at.error)
 
 
 def test_one_variable_critical_points_on_the_curve():
-    at = open_page(PAGE, "x^3-3x")
+    at = open_page(PAGE, "x^3-3x", ls_tab=LR_TAB)
     assert not at.exception
     rows = table(at)
     assert sorted(zip(rows["kind"], rows["point"], strict=True)) == [("maximum", "(-1)"), ("minimum", "(1)")]

@@ -107,7 +107,7 @@ def test_gradient_table_and_the_counterexample_with_mixed_partials_minus_one_and
 # ---------------------------------------------------------------- Landscape
 
 def test_saddle_cuts_and_phase_diagram_against_eigenvalues_and_torch_sgd():
-    at = open_page("pages/6_Landscape.py")
+    at = open_page("pages/6_Landscape.py", ls_tab="③ Momentum")     # the phase diagram is in the momentum lever's tab
     figs = figures(at)
     along_x = trace(figs["ls_fig_saddle_curves"], "along (1, 0): a minimum")
     along_y = trace(figs["ls_fig_saddle_curves"], "along (0, 1): a maximum")

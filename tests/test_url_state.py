@@ -155,6 +155,8 @@ def test_landscape_levers_from_the_link():
     query = {"ls_steps": "100", "ls_res": "50", "lm_mu": "0.5", "sd_eps": "1e-09", "ls_tab": "② Learning rate"}
 
     def by_hand(at):
+        at.session_state["ls_tab"] = "③ Momentum"          # only the open lever's tab draws its controls
+        at.run()
         at.select_slider(key="ls_steps").set_value(100)
         at.select_slider(key="ls_res").set_value(50)
         at.slider(key="lm_mu").set_value(0.5)

@@ -51,8 +51,11 @@ def choose(page, key: str, option: str) -> None:
 
 
 def open_tab(page, name: str) -> None:
+    """Show a lever's tab: only the open tab is computed, so the click runs the levers' region; wait for it."""
+    before = runs_finished(page)
     page.get_by_role("tab", name=name).click()
-    page.wait_for_timeout(200)
+    wait_idle(page, after=before)
+    wait_charts_drawn(page)
 
 
 def basin_titles(page) -> list[str]:
@@ -73,6 +76,7 @@ def test_critical_points_and_published_minima(page):
     assert kinds.count("minimum") == 4 and kinds.count("saddle") == 4 and kinds.count("maximum") == 1
     assert table_column(page, "published").count("✓") == 4
     assert "(-0.270845, -0.923039)" in table_column(page, "point")
+    open_tab(page, "② Learning rate")
     assert read_metric(page, "stability limit 2/λ_max") == f"{2 / (54 + math.sqrt(800)):.3g}" == "0.0243"
     assert_page_ok(page)
     screenshot(page, "landscape-himmelblau")
@@ -100,8 +104,8 @@ def test_learning_rate_and_optimizer_redraw_the_basin_map(page, timings):
 
 def test_momentum_lever_rolls_into_the_deep_well(page):
     goto(page, PAGE, timeout=FIRST_LOAD_TIMEOUT_S)
-    assert read_metric(page, "plain SGD → momentum") == "B → A"
     open_tab(page, "③ Momentum")
+    assert read_metric(page, "plain SGD → momentum") == "B → A"
     set_slider(page, "lm_mu", 0.0)                                  # no momentum: both runs stop in the shallow well
     assert read_metric(page, "plain SGD → momentum") == "B → B"
     assert_page_ok(page)

@@ -105,7 +105,9 @@ def test_saddle_cuts_and_a_click_on_the_phase_diagram(page, timings):
     assert along_x["y"] == pytest.approx([t * t for t in along_x["x"]], abs=1e-9)       # f(t, 0) = t²
     along_y = chart_trace(page, "ls_fig_saddle_curves", "along (0, 1): a maximum")
     assert along_y["y"] == pytest.approx([-t * t for t in along_y["x"]], abs=1e-9)      # f(0, t) = −t²
-    page.get_by_role("tab", name="③ Momentum").click()
+    opened = runs_finished(page)
+    page.get_by_role("tab", name="③ Momentum").click()               # only the open tab is computed: the click runs it
+    wait_idle(page, after=opened)
     wait_charts_drawn(page)
     assert read_metric(page, "the optimum").startswith("lr ")
     lam_max = 54 + math.sqrt(800)                                                      # H(3, 2) = [[74, 20], [20, 34]]
