@@ -169,13 +169,15 @@ def test_reading_notes_keep_their_english_and_translate():
 def _visible_text(at) -> list[str]:
     kinds = ("header", "subheader", "caption", "markdown", "info", "warning", "error", "success")
     texts = [str(e.value) for kind in kinds for e in at.get(kind)
-             if not re.fullmatch(r"\s*<style>.*</style>\s*", str(e.value), re.S)]     # page CSS: not visible text
+             if not re.fullmatch(r"\s*(<style>.*</style>|<link [^>]*>\s*)+", str(e.value), re.S)]   # page CSS, preload: not text
     return texts + [m.label for m in at.metric] + [w.label for kind in ("slider", "selectbox", "number_input", "button")
                                                     for w in at.get(kind) if w.label]
 
 
 @pytest.mark.parametrize("page, title", [("app.py", "∇ 梯度实验室"),
                                          ("pages/1_Directional_derivative.py", "方向导数：我看的方向有多陡？"),
+                                         ("pages/2_Gradient.py", "梯度与偏导数"),
+                                         ("pages/3_Autograd.py", "自动求导"),
                                          ("pages/4_Gradient_descent.py", "梯度下降：用 torch.optim 沿 −∇f 前进"),
                                          ("pages/5_Mini-batch.py", "小批量随机梯度下降"),
                                          ("pages/6_Landscape.py", "地形：梯度下降最终停在哪里？")])
