@@ -39,6 +39,7 @@ from websockets.sync.client import connect
 ROOT = Path(__file__).resolve().parents[1]
 RUN_TIMEOUT_S = 120          # one rerun that takes longer counts as a failure, not a hang
 PAGE_KEYS = {"Gradient_descent": "sx", "Landscape": "px"}   # the page, and the slider a lecturer's class drags
+PAGE_QUERY = {"Landscape": "ls_tab=%E2%91%A1+Learning+rate"}  # Landscape draws P's sliders in its learning-rate tab only
 
 
 class LoadError(RuntimeError):
@@ -64,7 +65,7 @@ class Session:
     def open(self, page: str) -> float:
         """Ask for a page as a click in the sidebar does; seconds until the script finished."""
         self.page, self.widgets, self.fragments = page, {}, {}
-        return self._rerun(f"open {page}", [])
+        return self._rerun(f"open {page}", [], query=PAGE_QUERY.get(page, ""))
 
     def set(self, key: str, value) -> float:
         """Send one widget's new value (the others keep theirs); seconds until the rerun finished."""
@@ -83,9 +84,10 @@ class Session:
     def close(self) -> None:
         self._exit.close()
 
-    def _rerun(self, what: str, states: list[WidgetState], fragment_id: str = "") -> float:
+    def _rerun(self, what: str, states: list[WidgetState], fragment_id: str = "", query: str = "") -> float:
         msg = BackMsg()
         msg.rerun_script.page_name = self.page
+        msg.rerun_script.query_string = query
         msg.rerun_script.widget_states.widgets.extend(states)
         msg.rerun_script.fragment_id = fragment_id
         start = time.perf_counter()
