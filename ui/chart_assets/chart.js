@@ -276,7 +276,7 @@ function fitTitle(box, layout, family) {
   const title = typeof layout.title === "string" ? { text: layout.title } : { ...(layout.title || {}) };
   if (!title.text || title.text.includes("<br>")) return;
   const size = (title.font && title.font.size) || Math.round(1.3 * ((layout.font && layout.font.size) || 16));
-  const width = box.clientWidth - 16, font = `700 ${size}px ${family}`;
+  const width = box.clientWidth - (window.innerWidth < PHONE_PX ? 40 : 16), font = `700 ${size}px ${family}`;   // a phone: no edge
   const lines = wrapWords(title.text, width, font);
   const free = wrapWords(title.text, width - 9 * TOOLBAR_PX, font).length === 1;   // clear of the toolbar
   const top = free ? 6 : TOOLBAR_PX, height = lines.length * size * 1.25;
@@ -296,7 +296,7 @@ function fitHeight(box, layout) {
   layout.height = Math.max(layout.height || 450, Math.round(tall));
 }
 
-const PHONE_PX = 560;                                     // a chart narrower than this is on a phone
+const PHONE_PX = 640;                                     // a window narrower than this is a phone (columns stack)
 const BAR_PX = 62;                                        // a horizontal colour bar with its ticks and title
 
 const MAP_TRACES = ["contour", "heatmap", "histogram2d", "histogram2dcontour"];
@@ -310,7 +310,7 @@ function isMap(layout, traces) {
 // On a phone a 2-D map keeps the width: its colour bars go under the x axis (stacked, above a legend pinned to the
 // chart's bottom) instead of beside it, and the chart grows by their height so the equal axis scales do not shrink it.
 function phoneMap(box, layout, traces) {
-  if (!box.clientWidth || box.clientWidth >= PHONE_PX || !isMap(layout, traces)) return traces;
+  if (!box.clientWidth || window.innerWidth >= PHONE_PX || !isMap(layout, traces)) return traces;
   const bars = traces.filter((t) => t.colorbar && t.showscale !== false);
   const margin = { t: 50, b: 40, ...(layout.margin || {}) };
   margin.r = Math.min(margin.r ?? 10, 10);
@@ -326,6 +326,30 @@ function phoneMap(box, layout, traces) {
                                y: -(72 + i * BAR_PX) / plotHeight, yanchor: "top", yref: "paper", thickness: 12,
                                title: { ...title, side: "top" } } };
   });
+}
+
+const MAP_MIN_PX = 320;                                   // the least width of a map's plot area on a phone
+
+// After drawing a map on a phone: long y tick labels move inside the plot when they leave it under MAP_MIN_PX, and a
+// map whose equal scales made it narrower than the room it has (its height was the limit) gets the height it needs.
+async function widenPhoneMap(box, Plotly) {
+  if (!box.clientWidth || !box.phoneMap || box.widenBusy) return;
+  box.widenBusy = true;
+  try { await widenOnce(box, Plotly); } finally { box.widenBusy = false; }
+}
+
+async function widenOnce(box, Plotly) {
+  let full = box.plot._fullLayout;
+  if (box.clientWidth - full._size.l - full._size.r < MAP_MIN_PX && full.yaxis.ticklabelposition !== "inside") {
+    await Plotly.relayout(box.plot, { "yaxis.ticklabelposition": "inside" });
+    full = box.plot._fullLayout;
+  }
+  const room = box.clientWidth - full._size.l - full._size.r, short = room - full.xaxis._length;
+  if (short > 2 && full.yaxis._length <= full.xaxis._length + 2) {
+    const height = Math.round(full.height + short);
+    box.plot.style.height = `${height}px`;
+    await Plotly.relayout(box.plot, { height });
+  }
 }
 
 function zoomedOut(scene, factor) {
@@ -373,6 +397,12 @@ async function render(box, data) {
   const ownButtons = (data.layout.updatemenus || []).length > 0;    // a chart played by another's button has no speed menu
   box.querySelector(".gl-bar").style.display = figure.frames.length && ownButtons ? "" : "none";
   await Plotly.react(box.plot, traces, layout, { responsive: true, displaylogo: false, ...data.config });
+  box.phoneMap = window.innerWidth < PHONE_PX && isMap(layout, traces);
+  if (!box.widening) {                 // automargin settles after react: check the map's width after every plot
+    box.widening = true;
+    box.plot.on("plotly_afterplot", () => { if (box.phoneMap) widenPhoneMap(box, Plotly).catch((e) => console.error("chart", e)); });
+  }
+  await widenPhoneMap(box, Plotly);
   bindEvents(box, Plotly);
   box.plot.dataset.renders = String(Number(box.plot.dataset.renders || 0) + 1);
 }
