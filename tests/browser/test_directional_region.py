@@ -30,11 +30,14 @@ def websocket_payloads(page) -> list[bytes]:
 
 
 def sidebar_link(page) -> str:
-    """The link the sidebar's 'Link to this view' shows (opened if closed)."""
+    """The link the sidebar's 'Link to this view' shows (its expander opened to read it, then closed again)."""
+    summary = page.locator('[data-testid="stSidebar"] [data-testid="stExpander"] summary', has_text="Link to this view")
+    summary.click()
     text = page.locator('[data-testid="stSidebar"] .gl-link-text')
-    if not text.is_visible():
-        page.locator('[data-testid="stSidebar"] [data-testid="stExpander"] summary', has_text="Link to this view").click()
-    return text.inner_text()
+    text.wait_for(state="visible")
+    link = text.inner_text()
+    summary.click()
+    return link
 
 
 def test_a_theta_step_reruns_only_the_region_and_the_url_follows(page):
