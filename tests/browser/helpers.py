@@ -94,8 +94,9 @@ _IDLE_JS = """after => {
 _SETTLED_JS = f"""settle => ({_IDLE_JS})(null) && window.__glLastFinish > window.__glLastInput
   && performance.now() - window.__glLastChange > settle"""
 
+# Charts: st.plotly_chart and the chart element (ui/chart.py); the sidebar's live link (ui/url.py, .gl-link) is a component too.
 _CHARTS_JS = """() => Array.from(document.querySelectorAll(
-    '[data-testid="stPlotlyChart"], [data-testid="stBidiComponentRegular"]')).map((chart, index) => {
+    '[data-testid="stPlotlyChart"], [data-testid="stBidiComponentRegular"]:not(:has(.gl-link))')).map((chart, index) => {
   const sized = el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
   const gd = chart.querySelector('.js-plotly-plot');
   const title = gd?._fullLayout?.title?.text ?? '';
