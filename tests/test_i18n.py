@@ -316,3 +316,11 @@ def test_gradient_and_autograd_render_in_chinese(clean_caches, page, title, quer
         assert CJK.search(fig["layout"]["title"]["text"]), fig["layout"]["title"]["text"]
         legend = fig["layout"].get("legend", {}).get("title", {}).get("text")
         assert legend is None or CJK.search(legend), legend
+
+
+def test_autograd_tab_is_named_in_english_in_the_url_and_kept_across_languages(clean_caches):
+    at = open_page("pages/3_Autograd.py", lang="zh", ag_tab="Accumulation")
+    assert at.session_state["ag_tab"] == "梯度累加" and at.query_params["ag_tab"] == "Accumulation"
+    at.radio(key="lang").set_value("en").run()
+    assert at.session_state["ag_tab"] == "Accumulation" and at.query_params["ag_tab"] == "Accumulation"
+    assert [t.label for t in at.get("tab")][3] == "Accumulation"

@@ -14,7 +14,7 @@ from .helpers import assert_page_ok, discover_pages, goto, navigate, runs_finish
 pytestmark = pytest.mark.browser
 
 PAGES = discover_pages()
-TRANSLATED = {"app", "Directional_derivative"}     # tests/test_i18n.py lists the pages still to translate
+TRANSLATED = {"app", "Directional_derivative", "Gradient"}   # tests/test_i18n.py lists the pages still to translate
 CJK = re.compile(r"[\u4e00-\u9fff]")
 WORD = "梯度下降"
 WAIT_S = 60.0                                       # a page of charts on a busy 2-core machine
