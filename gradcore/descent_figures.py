@@ -137,9 +137,9 @@ def _head_rows(paths: Sequence[RunPath], steps: np.ndarray, dims: int, lift: flo
 def _animation(paths: Sequence[RunPath], dims: int, first: int, tr=str, lift: float = 0.0) -> tuple[list, list, list]:
     """One trace of moving heads (a ball per run, the first one labelled with the step), its frames, and the buttons.
 
-    dims: 2 for the map, 1 for the curve of f, 3 for the surface (heads at (x, y, f + lift)). The buttons play the map's
-    and the surface's frames together (RACE_GROUP). A frame changes a handful of numbers only: frames cost server time
-    and bytes on every rerun.
+    dims: 2 for the map, 1 for the curve of f, 3 for the surface (heads at (x, y, f + lift)). The surface's Play plays
+    the map's frames too (RACE_GROUP); the map's own Play stays light (a 3-D frame is a WebGL redraw). A frame changes a
+    handful of numbers only: frames cost server time and bytes on every rerun.
     """
     steps = _frame_steps(paths)
     coords = _head_rows(paths, steps, dims, lift)
@@ -161,7 +161,7 @@ def _animation(paths: Sequence[RunPath], dims: int, first: int, tr=str, lift: fl
                "data": [{**kind, **{c: v[k].tolist() for c, v in zip(names, coords, strict=True)}, "text": [label[k], *blank]}]}
               for k, s in enumerate(steps)]
     play = {"frame": {"duration": FRAME_MS, "redraw": False}, "transition": {"duration": 0}, "fromcurrent": False,
-            "mode": "immediate", "group": RACE_GROUP}
+            "mode": "immediate", **({"group": RACE_GROUP} if dims == 3 else {})}
     pause = {"frame": {"duration": 0, "redraw": False}, "transition": {"duration": 0}, "mode": "immediate"}
     menus = [{"type": "buttons", "direction": "left", "showactive": False, "x": 0.0, "y": 1.0, "xanchor": "left",
               "yanchor": "bottom", "pad": {"t": 0, "b": 4}, "bgcolor": "white", "font": {"size": 15},

@@ -371,7 +371,7 @@ def test_step_figure_draws_the_arrows_at_x_t(himmelblau):
 
 def test_surface_animates_the_racers_heads_with_the_map(himmelblau, grid):
     """Issue 19: the race plays on the surface too: each frame puts every run's head at its point (x_t, y_t, f(x_t))
-    lifted like its path, at the same steps as the map's frames; one button plays both charts (their play group)."""
+    lifted like its path, at the same steps as the map's frames; the surface's Play plays both charts (their group)."""
     adam = descend(himmelblau, "Adam", (-4.0, 0.0), 1e-2, 400)
     sgd = descend(himmelblau, "SGD", (-4.0, 0.0), 1e-3, 400)
     paths = [RunPath.of(adam, "Adam", RUN_COLORS[0], (0, 1)), RunPath.of(sgd, "SGD", RUN_COLORS[1], (0, 1))]
@@ -389,6 +389,6 @@ def test_surface_animates_the_racers_heads_with_the_map(himmelblau, grid):
             assert fr["data"][0]["x"][k] == pytest.approx(run.points[t, 0], rel=1e-6, abs=1e-6)
             assert fr["data"][0]["y"][k] == pytest.approx(run.points[t, 1], rel=1e-6, abs=1e-6)
             assert fr["data"][0]["z"][k] == pytest.approx(run.losses[t] + lift, rel=1e-5, abs=1e-3)
-    group = surface["layout"]["meta"]["play_group"]
-    assert group == board["layout"]["meta"]["play_group"] == board["layout"]["updatemenus"][0]["buttons"][0]["args"][1]["group"]
-    assert surface["layout"]["updatemenus"][0]["buttons"][0]["args"][1]["group"] == group
+    group = surface["layout"]["updatemenus"][0]["buttons"][0]["args"][1]["group"]   # the surface's Play plays the map
+    assert group == surface["layout"]["meta"]["play_group"] == board["layout"]["meta"]["play_group"]
+    assert "group" not in board["layout"]["updatemenus"][0]["buttons"][0]["args"][1]  # the map's own Play stays light
