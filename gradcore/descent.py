@@ -333,7 +333,7 @@ class _Ahead:
 def _ordinary_steps(block: Callable, t: int, x: list, s: list, constants: _Ahead, rec: _FlatRecord, every: int,
                     steps: int, tick: int, last: tuple | None) -> tuple:
     """Steps t, t+1, … in the generated loop, up to the next progress callback's step or the last step; stuck: none ran."""
-    end = min(steps, -(-(t + 1) // tick) * tick - 1, t + BLOCK_STEPS)
+    end = min(steps - 1, -(-(t + 1) // tick) * tick - 1, t + BLOCK_STEPS)   # the last update reports progress too
     if end <= t:
         return t, x, s, last, False
     cs = constants.take(end - t)
