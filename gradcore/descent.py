@@ -7,7 +7,9 @@ handful of numbers: f and ∇f are the forward and backward pass torch records f
 the formula as typed (gradcore.typed), evaluated by generated code, and the update, also
 generated (gradcore.fused), rounds as torch's kernels do (gradcore.kernels), so for + - * / and integer powers
 the run is bit for bit torch.optim's, in float64 or float32 (``dtype``).  A batch
-of starts runs on numpy arrays with sympy's gradient (equal to rounding).  A run
+of starts runs on numpy arrays, f and ∇f by the same generated code and the update's fused multiply-adds
+and square roots by torch's own kernels, so each start is bit for bit a lone start's (for + - * / and
+integer powers; a formula with functions takes sympy's gradient there, equal to rounding).  A run
 that diverges stops at the first value that is not finite and says why; in a batch, diverged starts are frozen and the others go on.
 """
 
@@ -15,7 +17,9 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import itertools
 import math
+import re
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,10 +27,10 @@ from typing import Any
 
 import numpy as np
 
-from gradcore.fused import fused_update
-from gradcore.optimizers import FLOAT32_OPS, MATH_OPS, NUMPY_OPS, Rule, check_lr, get_optimizer
+from gradcore.fused import fused_block, fused_update
+from gradcore.optimizers import ARRAY32_OPS, ARRAY_OPS, FLOAT32_OPS, MATH_OPS, Rule, check_lr, get_optimizer
 from gradcore.schedules import scheduled_rule
-from gradcore.typed import DTYPES, autograd_value_and_gradient
+from gradcore.typed import DTYPES, autograd_source, autograd_value_and_gradient
 
 Progress = Callable[[int, int], None]
 MAX_RECORD_BYTES = 500_000_000     # memory a run may fill with its record
@@ -110,13 +114,14 @@ def descend(
     if dtype not in DTYPES:
         raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}.")
     x0 = _check_x0(formula, x0).astype(dtype)
-    ops = NUMPY_OPS if x0.ndim == 2 else MATH_OPS if dtype == "float64" else FLOAT32_OPS
+    ops = (ARRAY_OPS if dtype == "float64" else ARRAY32_OPS) if x0.ndim == 2 else MATH_OPS if dtype == "float64" else FLOAT32_OPS
     rule = spec.rule(lr, values, ops) if schedule is None else scheduled_rule(spec, lr, values, ops, schedule)
     _check_memory(x0, steps, record_every, len(rule.state_names))
     if x0.ndim == 1:
         # the generated update is specialised to one lr: a schedule's changing lr takes the rule's own update
         fused = fused_update(spec.name, lr, values, dtype, x0.size) if schedule is None else _no_fused
-        rows = _run_single(formula, rule, x0, steps, record_every, callback, fused)
+        loop = (spec.name, lr, values, dtype, x0.size) if schedule is None else None
+        rows = _run_single(formula, rule, x0, steps, record_every, callback, fused, loop)
     else:
         rows = _run_batch(formula, rule, x0, steps, record_every, callback)
     return dataclasses.replace(_trajectory(rows, x0, spec.name, lr, values), dtype=dtype)
@@ -235,30 +240,31 @@ def _every(steps: int, starts: int = 1) -> int:
 
 
 def _run_single(formula: Any, rule: Rule, x0: np.ndarray, steps: int, every: int, callback: Progress | None,
-                fused: Callable) -> _Rows:
+                fused: Callable, loop: tuple | None = None) -> _Rows:
     """Descend from one start on Python floats, f and ∇f in torch's order, the update generated for all coordinates."""
     collecting = gc.isenabled()
     gc.disable()    # the loop makes only short-lived tuples: the cyclic collector would rescan the growing record
     try:
         with np.errstate(all="ignore"):   # float32 scalars overflow to inf quietly, as torch does
-            return _loop_fused(formula, rule, x0, steps, every, callback, fused)
+            return _loop_fused(formula, rule, x0, steps, every, callback, fused, loop)
     finally:
         if collecting:
             gc.enable()
 
 
 def _loop_fused(formula: Any, rule: Rule, x0: np.ndarray, steps: int, every: int, callback: Progress | None,
-                fused: Callable) -> _Rows:
-    """The single-start loop with one generated update per step (gradcore.fused); the generic one where it declines."""
+                fused: Callable, loop: Callable | None = None) -> _Rows:
+    """The single-start loop: ordinary steps in one generated loop (gradcore.fused), the others one at a time here."""
     f32, n, k = x0.dtype == np.float32, x0.size, len(rule.state_names)
     value_and_grad, constants = autograd_value_and_gradient(formula, x0.dtype.name), rule.constants()
+    blocks = fused_block(*loop, autograd_source(formula, x0.dtype.name)) if loop is not None else _no_fused
     x = [float(v) for v in x0]
     s = [float(v) for xi in x0 for v in rule.init(xi)]
-    rec = _FlatRecord()
-    kept, points, losses, grads, state = rec.steps, rec.points, rec.losses, rec.grads, rec.state
+    rec = _FlatRecord(2 + 2 * n + n * k)
     last, stop, reason, tick, isfinite = None, None, "", _every(steps), math.isfinite
-    key, updates = (), None
-    for t in range(steps + 1):
+    key, updates, block, t, wait, wait_until = (), None, None, 0, 1, 0
+    constants = _Ahead(constants)
+    while True:
         try:
             out = value_and_grad(*x)
         except (ArithmeticError, ValueError) as err:
@@ -270,19 +276,16 @@ def _loop_fused(formula: Any, rule: Rule, x0: np.ndarray, steps: int, every: int
         if not isfinite(f + sum(g) + sum(x)) and not (isfinite(f) and all(map(isfinite, g)) and all(map(isfinite, x))):
             stop, reason = t, _reason(f, g, x, "is" if t == 0 else "became")
             break
-        last = (t, x, f, g, s)
+        last = (t, *x, f, *g, *s)
         if t % every == 0 or t == steps:
-            kept.append(t)
-            points += x
-            losses.append(f)
-            grads += g
-            state += s
+            rec.flat += last
         if t == steps:
             break
         c = next(constants)
         c_key = c if (c is None or c is True or c is False) else (None in c) if type(c) is tuple else 0.0
         if c_key is not key:    # the generated update depends on which constants are None or set (0.0: plain numbers)
             key, updates = c_key, fused(c)
+            block = blocks(c) if updates is not None else None
         try:
             x, s = updates[0](c, x, g, s) if updates is not None and not f32 else \
                 _fused_step(updates, rule, x, g, s, c, n, k, f32)
@@ -291,9 +294,54 @@ def _loop_fused(formula: Any, rule: Rule, x0: np.ndarray, steps: int, every: int
             break
         if callback is not None and ((t + 1) % tick == 0 or t + 1 == steps):
             callback(t + 1, steps)
-    if stop is not None and last is not None and rec.steps[-1] != last[0]:
-        rec.add_flat(*last)
+        t += 1
+        if block is not None and t >= wait_until:
+            t, x, s, last, stuck = _ordinary_steps(block, t, x, s, constants, rec, every, steps, tick, last)
+            wait = min(2 * wait, MAX_WAIT) if stuck else 1    # a stretch of unusual steps: try the loop less often
+            wait_until = t + wait
+    if stop is not None and last is not None and rec.last_step() != last[0]:
+        rec.flat += last
     return rec.rows(n, rule.state_names, stop, reason)
+
+
+BLOCK_STEPS = 4096    # steps per call of a generated loop at most (their constants are taken in advance)
+MAX_WAIT = 256        # steps one at a time at most before the generated loop is tried again
+
+
+class _Ahead:
+    """A rule's constants, of which a run takes many at once and gives back those it did not use."""
+
+    def __init__(self, constants: Any):
+        self.constants, self.back = constants, []    # back: given back, the next one last
+
+    def __iter__(self) -> _Ahead:
+        return self
+
+    def __next__(self) -> Any:
+        return self.back.pop() if self.back else next(self.constants)
+
+    def take(self, m: int) -> list:
+        """The next m constants."""
+        out = [self.back.pop() for _ in range(min(m, len(self.back)))]
+        return out + list(itertools.islice(self.constants, m - len(out)))
+
+    def give_back(self, cs: list) -> None:
+        """Constants taken but not used: they come next."""
+        self.back += reversed(cs)
+
+
+def _ordinary_steps(block: Callable, t: int, x: list, s: list, constants: _Ahead, rec: _FlatRecord, every: int,
+                    steps: int, tick: int, last: tuple | None) -> tuple:
+    """Steps t, t+1, … in the generated loop, up to the next progress callback's step or the last step; stuck: none ran."""
+    end = min(steps - 1, -(-(t + 1) // tick) * tick - 1, t + BLOCK_STEPS)   # the last update reports progress too
+    if end <= t:
+        return t, x, s, last, False
+    cs = constants.take(end - t)
+    start = t
+    t, x, s, row = block(t, x, s, cs, rec.flat.extend, every)
+    if t - start < len(cs):     # the loop stopped before an unusual step: its constants are still to come
+        constants.give_back(cs[t - start:])
+    return t, x, s, row if row is not None else last, t == start
 
 
 F32_TINY, F32_MAX = 2.0**-126, 3.4028234663852886e38
@@ -331,29 +379,22 @@ def _generic_update(rule: Rule, x: list, g: list, s: list, c: Any, n: int, k: in
 
 
 class _FlatRecord:
-    """Recorded rows of a single run as flat lists of floats (cheap to append, no garbage-collector load)."""
+    """Recorded rows of a single run in one flat list of numbers, a row (t, x, f, ∇f, s) after another."""
 
-    def __init__(self) -> None:
-        self.steps: list[int] = []
-        self.points: list[float] = []
-        self.losses: list[float] = []
-        self.grads: list[float] = []
-        self.state: list[float] = []
+    def __init__(self, width: int) -> None:
+        self.width, self.flat = width, []
 
-    def add_flat(self, t: int, x: list, f: float, g: list, s: list) -> None:
-        """Append step t's x, f, ∇f and state (flat, coordinate-major)."""
-        self.steps.append(t)
-        self.points += x
-        self.losses.append(f)
-        self.grads += g
-        self.state += s
+    def last_step(self) -> int | None:
+        """The step of the last recorded row."""
+        return int(self.flat[-self.width]) if self.flat else None
 
     def rows(self, n: int, names: tuple[str, ...], stop: int | None, reason: str) -> _Rows:
         """The rows as arrays: (R, n) points and gradients, (R,) losses, (R, n) per state name."""
-        R = len(self.steps)
-        state = np.array(self.state, dtype=np.float64).reshape(R, n, len(names))
-        return _Rows(self.steps, np.array(self.points, dtype=np.float64).reshape(R, n), np.array(self.losses, dtype=np.float64),
-                     np.array(self.grads, dtype=np.float64).reshape(R, n), {k: state[:, :, i] for i, k in enumerate(names)}, stop, reason)
+        table = np.array(self.flat, dtype=np.float64).reshape(-1, self.width)
+        R = len(table)
+        state = table[:, 2 + 2 * n:].reshape(R, n, len(names))
+        return _Rows(table[:, 0].astype(np.int64).tolist(), table[:, 1:1 + n].copy(), table[:, 1 + n].copy(),
+                     table[:, 2 + n:2 + 2 * n].copy(), {k: state[:, :, i].copy() for i, k in enumerate(names)}, stop, reason)
 
 
 # ---------------------------------------------------------------- a batch of starts: numpy arrays
@@ -362,14 +403,33 @@ _COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _numpy_value_and_gradient(formula: Any) -> Callable:
-    """(*coords) -> [f, ∂f/∂x1, …] on numpy arrays, compiled once per formula (shared subexpressions computed once)."""
+    """(*coords) -> [f, ∂f/∂x1, …] on numpy arrays, compiled once per formula (shared subexpressions computed once).
+
+    Autograd's order (gradcore.typed's generated code, elementwise on the arrays: each start's bits are
+    a lone start's) where the typed formula uses only + - * / and integer powers; sympy's ∇f otherwise.
+    """
     try:
         fn = _COMPILED.get(formula)
     except TypeError:  # a formula that cannot be weakly referenced is compiled every time
-        return formula.compile([formula.expr, *formula.gradient_exprs], "numpy")
+        return _array_value_and_gradient(formula)
     if fn is None:
-        fn = _COMPILED[formula] = formula.compile([formula.expr, *formula.gradient_exprs], "numpy")
+        fn = _COMPILED[formula] = _array_value_and_gradient(formula)
     return fn
+
+
+_CALL_OR_BRANCH = re.compile(r"[A-Za-z_]\(| if ")   # a function call or a conditional: written for Python floats only
+
+
+def _array_value_and_gradient(formula: Any) -> Callable:
+    """The typed formula's forward and backward for arrays (float64 literals: numpy casts them to float32 arrays'
+    dtype as torch does), or sympy's gradient where the generated code calls functions written for floats."""
+    typed = autograd_source(formula, "float64")
+    if typed is None or _CALL_OR_BRANCH.search(typed[0].split("\n", 1)[1]):
+        return formula.compile([formula.expr, *formula.gradient_exprs], "numpy")
+    namespace: dict = {}
+    source = re.sub(r"= 1\.0 \* ", "= ", typed[0])    # 1.0 · g is g, bit for bit: one pass over the arrays less
+    exec(compile(source, "<gradcore.typed arrays>", "exec"), namespace)
+    return namespace["_f"]
 
 
 def _evaluate(fn: Callable, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -231,12 +231,9 @@ def constants_key(c: Any) -> Any:
     return None in c if type(c) is tuple else 0.0
 
 
-def _source(build: Callable, lr: float, hyper: dict, dtype: str, n: int, c: Any, exact: bool = False) -> str:
-    """Python source of _u(c, x, g, s) -> (x', s'), s flat in coordinate-major order.
-
-    float32 rounds by splitting and returns None when a result left the normal range; exact=True
-    rounds every result with round32_exact (subnormals, overflow to inf) instead.
-    """
+def _parts(build: Callable, lr: float, hyper: dict, dtype: str, n: int, c: Any, exact: bool = False,
+           roots: Callable[[str, int], str] | None = None) -> tuple:
+    """The update for all n coordinates: (constants line or None, body lines, x' names, s' names, float32 check or None)."""
     trace = _Trace(dtype == "float32")
     rule = build(lr, hyper, _trace_ops(trace))
     c_traced, c_names = _constant_names(c, trace)
@@ -244,26 +241,84 @@ def _source(build: Callable, lr: float, hyper: dict, dtype: str, n: int, c: Any,
     x, g = _Value(trace, "x{i}", "t"), _Value(trace, "g{i}", "t")
     s = tuple(_Value(trace, f"s{{i}}_{j}", "t") for j in range(k))
     new_x, new_s = rule.update(x, g, s, c_traced)
-    outs = [new_x, *new_s]
-    names = [trace.operand(v, "t") if not isinstance(v, _Value) else v.name for v in outs]
-    body = [_roots(line, n) if line.startswith(SQRT) else _rounding(line, exact).replace("{i}", str(i))
+    names = [trace.operand(v, "t") if not isinstance(v, _Value) else v.name for v in [new_x, *new_s]]
+    body = [(roots or _roots)(line, n) if line.startswith(SQRT) else _rounding(line, exact).replace("{i}", str(i))
             for line in trace.lines for i in range(1 if line.startswith(SQRT) else n)]
-    head = []
-    if c_names:
-        head.append(f"{', '.join(c_names)}, = c" if isinstance(c, tuple) else "c0 = c")
+    unpack = (f"{', '.join(c_names)}, = c" if isinstance(c, tuple) else "c0 = c") if c_names else None
     coords = range(n)
-    head += [f"{', '.join(f'x{i}' for i in coords)}, = x", f"{', '.join(f'g{i}' for i in coords)}, = g"]
-    if k:
-        head.append(", ".join(f"s{i}_{j}" for i in coords for j in range(k)) + ", = s")
-    xs = ", ".join(names[0].replace("{i}", str(i)) for i in coords)
-    ss = ", ".join(name.replace("{i}", str(i)) for i in coords for name in names[1:])
-    tail = []
+    xs = [names[0].replace("{i}", str(i)) for i in coords]
+    ss = [name.replace("{i}", str(i)) for i in coords for name in names[1:]]
+    check = None
     if dtype == "float32" and trace.rounded and not exact:
         checked = [name.replace("{i}", str(i)) for name in trace.rounded for i in coords]
-        tail.append("if not (" + " and ".join(_in_range(v) for v in dict.fromkeys(checked)) + "):")
-        tail.append("    return None")
+        check = " and ".join(_in_range(v) for v in dict.fromkeys(checked))
+    return unpack, body, xs, ss, check
+
+
+def _source(build: Callable, lr: float, hyper: dict, dtype: str, n: int, c: Any, exact: bool = False) -> str:
+    """Python source of _u(c, x, g, s) -> (x', s'), s flat in coordinate-major order.
+
+    float32 rounds by splitting and returns None when a result left the normal range; exact=True
+    rounds every result with round32_exact (subnormals, overflow to inf) instead.
+    """
+    unpack, body, xs, ss, check = _parts(build, lr, hyper, dtype, n, c, exact)
+    coords = range(n)
+    head = [unpack] if unpack else []
+    head += [f"{', '.join(f'x{i}' for i in coords)}, = x", f"{', '.join(f'g{i}' for i in coords)}, = g"]
+    if ss:
+        head.append(", ".join(f"s{i}_{j}" for i in coords for j in range(len(ss) // n)) + ", = s")
+    tail = [f"if not ({check}):", "    return None"] if check else []
     lines = ["def _u(c, x, g, s):", *("    " + line for line in head + body + tail)]
-    lines.append(f"    return [{xs}], [{ss}]")
+    lines.append(f"    return [{', '.join(xs)}], [{', '.join(ss)}]")
+    return "\n".join(lines)
+
+
+def _key_test(c: Any) -> str:
+    """A condition true when a step's constants need another generated update than one like c (constants_key)."""
+    if c is None or c is True or c is False:
+        return f"c is not {c}"
+    if type(c) is tuple:
+        return f"type(c) is not tuple or {'None not in c' if None in c else 'None in c'}"
+    return "type(c) is not float"
+
+
+def _block_source(parts: tuple, forward: str, n: int, c: Any, dtype: str) -> str:
+    """Python source of _b(t, x, s, cs, record, every) -> (t, x, s, row): steps t, t+1, … while each is ordinary.
+
+    Step t evaluates f and ∇f (forward: the source of typed's _f), updates with the constants cs[t - t0]
+    and records its row (t, x, f, ∇f, s) if t % every == 0; row is the last step's (None if none ran).
+    It stops, without doing the step, before one that needs anything else (other constants, a value
+    that is not finite, an exception): descend's ordinary step takes over there.  A float32 value outside
+    the normal range is rounded again exactly (exact32, the exact update), as the ordinary step does.
+    """
+    unpack, body, xs, ss, check = parts
+    coords = range(n)
+    x_names, s_names = [f"x{i}" for i in coords], [f"s{i}_{j}" for i in coords for j in range(len(ss) // n)]
+    f_lines = forward.splitlines()
+    values = f_lines[-1].strip()[len("return ["):-1]
+    step = [f"a{i} = x{i}" for i in coords] + [line.strip() for line in f_lines[1:-1]]
+    step.append(f"f, {', '.join(f'g{i}' for i in coords)}, = {values}")
+    if dtype == "float32":     # a value outside float32's normal range: round all exactly (descend's _exact32)
+        outs = ", ".join(["f", *(f"g{i}" for i in coords)])
+        step.append(f"if not ({' and '.join(_in_range(v) for v in outs.split(', '))}): {outs}, = exact32({outs})")
+    step.append(f"if not isfinite(f + {' + '.join(f'g{i}' for i in coords)} + {' + '.join(x_names)}): break")
+    step += ([unpack] if unpack else []) + body
+    if check:      # a result outside float32's normal range: the update again, rounding every result exactly
+        news = f"[{', '.join(xs)}], [{', '.join(ss)}]"
+        step.append(f"if not ({check}): {news} = exact_update(c, [{', '.join(x_names)}], "
+                    f"[{', '.join(f'g{i}' for i in coords)}], [{', '.join(s_names)}])")
+    lines = ["def _b(t, x, s, cs, record, every):", "    row, _a, _r = None, buffer(), buffer()", f"    {', '.join(x_names)}, = x"]
+    if s_names:
+        lines.append(f"    {', '.join(s_names)}, = s")
+    lines += ["    for c in cs:", f"        if {_key_test(c)}: break", "        try:"]
+    lines += ["            " + line for line in step]
+    lines += ["        except (ArithmeticError, ValueError):", "            break",
+              f"        row = {', '.join(['t', *x_names, 'f', *(f'g{i}' for i in coords), *s_names])},",
+              "        if t % every == 0:",
+              "            record(row)",
+              f"        {', '.join(x_names + s_names)}, = {', '.join(xs + ss)},",
+              "        t += 1",
+              f"    return t, [{', '.join(x_names)}], [{', '.join(s_names)}], row"]
     return "\n".join(lines)
 
 
@@ -318,7 +373,7 @@ SUBNORMAL_SHIFT = 1.5 * 2.0**-97   # v + this, for |v| < 2^-126, rounds v to a m
 
 def _in_range(name: str) -> str:
     """name is 0 or a normal float32 (not NaN, not beyond float32's largest)."""
-    return f"({F32_TINY!r} <= abs({name}) <= {F32_MAX!r} or {name} == 0.0)"
+    return f"({F32_TINY!r} <= {name} <= {F32_MAX!r} or -{F32_MAX!r} <= {name} <= -{F32_TINY!r} or {name} == 0.0)"   # no call of abs
 
 
 NAMESPACE = {
@@ -366,6 +421,62 @@ def fused_update(name: str, lr: float, hyper: dict, dtype: str, n: int) -> Calla
         key = constants_key(c)
         if key not in cache:
             cache[key] = _compiled(name, lr, frozen, dtype, n, key, c)
+        return cache[key]
+
+    return for_constants
+
+
+_MISSING = object()
+
+
+def _generate_block(name: str, lr: float, hyper: tuple, dtype: str, n: int, c: Any, forward: tuple[str, dict]) -> Callable | None:
+    """Trace the rule and compile the loop of ordinary steps (_block_source) around it; None if it cannot be traced."""
+    updates = _generate(name, lr, hyper, dtype, n, c)
+    if updates is None:
+        return None
+    vector = kernels.mkl_vector("vdSqrt" if dtype == "float64" else "vsSqrt")
+    parts = _parts(get_optimizer(name).build, lr, dict(hyper), dtype, n, c, roots=_roots_inline if vector else None)
+    if parts[4] and not all(v.startswith("t") and v.isidentifier() for v in parts[2] + parts[3]):
+        return None   # a result that is not a temporary of its own cannot take the exact update's value
+    source, names = forward
+    ctype = ctypes.c_double if dtype == "float64" else ctypes.c_float
+    namespace = {**names, **NAMESPACE[dtype], "sqrtn": _sqrt_n(dtype, n), "vector_sqrt": vector, "isfinite": math.isfinite,
+                 "buffer": ctype * n, "exact_update": updates[-1], "exact32": _exact32}
+    exec(compile(_block_source(parts, source, n, c, dtype), f"<gradcore.fused {name} loop>", "exec"), namespace)
+    return namespace["_b"]
+
+
+def _roots_inline(line: str, n: int) -> str:
+    """'sqrt out_{i} in_{i}' as one MKL call on the loop's own buffers _a, _r (ctypes lets go of the GIL: one pair per call)."""
+    out, arg = line[len(SQRT):].split(" ")
+    coords = range(n)
+    return "; ".join([*(f"_a[{i}] = {arg.replace('{i}', str(i))}" for i in coords), f"vector_sqrt({n}, _a, _r)",
+                      *(f"{out.replace('{i}', str(i))} = _r[{i}]" for i in coords)])
+
+
+def _exact32(*values: float) -> list[float]:
+    """Values rounded to float32 exactly (subnormals, overflow to inf), as numpy's float32 does."""
+    return [float(np.float32(v)) for v in values]
+
+
+def fused_block(name: str, lr: float, hyper: dict, dtype: str, n: int,
+                forward: tuple[str, dict] | None) -> Callable[[Any], Callable | None]:
+    """c -> the generated loop (f, ∇f from forward's source, then the update) for steps with constants like c; None: step by step."""
+    frozen, cache = tuple(sorted(hyper.items())), {}
+
+    def for_constants(c: Any) -> Callable | None:
+        key = constants_key(c)
+        if forward is None:
+            return None
+        if key not in cache:
+            cache_key = ("loop", name, lr, frozen, dtype, n, key, forward[0])
+            block = _COMPILED.get(cache_key, _MISSING)
+            if block is _MISSING:
+                block = _generate_block(name, lr, frozen, dtype, n, c, forward)
+                if len(_COMPILED) >= MAX_COMPILED:
+                    _COMPILED.clear()
+                _COMPILED[cache_key] = block
+            cache[key] = block
         return cache[key]
 
     return for_constants

@@ -118,6 +118,37 @@ def torch_function(name: str, dtype: str, fallback: Callable[[float], float]) ->
 FUSED = torch.backends.cpu.get_cpu_capability() in ("AVX2", "AVX512")   # kernels built with -mfma
 
 
+def _one_thread() -> Callable[[int], int] | None:
+    """MKL_Set_Num_Threads_Local from torch's library: MKL's own threads wait badly on a loaded CPU."""
+    if not torch.backends.mkl.is_available():
+        return None
+    try:
+        fn = ctypes.CDLL(os.path.join(os.path.dirname(torch.__file__), "lib", "libtorch_cpu.so")).MKL_Set_Num_Threads_Local
+    except (OSError, AttributeError):
+        return None
+    fn.restype = ctypes.c_int
+    return fn
+
+
+_VECTOR_SQRT = {np.dtype(np.float64): mkl_vector("vdSqrt"), np.dtype(np.float32): mkl_vector("vsSqrt")}
+_SET_THREADS = _one_thread()
+
+
+def sqrt_array(a: np.ndarray) -> np.ndarray:
+    """√a elementwise as torch.sqrt computes it (MKL's vdSqrt / vsSqrt on this thread alone; NaN below 0)."""
+    a = np.ascontiguousarray(a)
+    fn = _VECTOR_SQRT.get(a.dtype)
+    if fn is None or _SET_THREADS is None:
+        return np.sqrt(a)
+    out = np.empty_like(a)
+    before = _SET_THREADS(1)
+    try:
+        fn(a.size, a.ctypes.data_as(ctypes.c_void_p), out.ctypes.data_as(ctypes.c_void_p))
+    finally:
+        _SET_THREADS(before)
+    return out
+
+
 def _checked_sqrt(v: float) -> float:
     """The correctly rounded √v, NaN below 0 (where math.sqrt would raise)."""
     return math.sqrt(v) if v >= 0.0 else math.nan

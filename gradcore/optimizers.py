@@ -12,6 +12,7 @@ float32 scalars) float32.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import itertools
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import torch
 
 from gradcore import kernels
 
@@ -79,6 +81,27 @@ FLOAT32_OPS = Ops(kernels.sqrt32, _math_maximum, _math_where, _math_sign, _f32_c
                   kernels.fma32 if kernels.FUSED else kernels.unfused, np.float32,   # on numpy float32 scalars
                   (lambda a: functools.partial(kernels.fma32, a)) if kernels.FUSED else Ops.fma_by)
 NUMPY_OPS = Ops(np.sqrt, np.maximum, np.where, np.sign, np.clip, np.full_like, lambda a, b, c: a * b + c, float)
+
+
+def _tensor(a: Any) -> torch.Tensor:
+    """An array (or number) as a torch tensor sharing its memory."""
+    return torch.from_numpy(np.asarray(a))
+
+
+def _array_fma(a: Any, b: Any, c: Any) -> np.ndarray:
+    """a·b + c elementwise, rounded once by torch's own kernels (add with alpha for a number a or b, else addcmul)."""
+    if not isinstance(a, np.ndarray) or not isinstance(b, np.ndarray):
+        number, array = (a, b) if not isinstance(a, np.ndarray) else (b, a)
+        return torch.add(_tensor(c), _tensor(array), alpha=float(number)).numpy()
+    return torch.addcmul(_tensor(c), _tensor(a), _tensor(b)).numpy()
+
+
+# arrays of B starts as torch.optim's kernels round each element: the same bits as one start (measured)
+ARRAY_OPS = dataclasses.replace(NUMPY_OPS, sqrt=kernels.sqrt_array, fma=_array_fma,
+                                fma_by=lambda a: lambda b, c: _array_fma(a, b, c)) if kernels.FUSED else \
+    dataclasses.replace(NUMPY_OPS, sqrt=kernels.sqrt_array)
+# float32 arrays: a choice between two numbers is float32, as torch's tensor holding them
+ARRAY32_OPS = dataclasses.replace(ARRAY_OPS, where=lambda cond, a, b: np.where(cond, a, b).astype(np.float32, copy=False))
 
 
 @dataclass(frozen=True)

@@ -369,9 +369,14 @@ def _is_literal(text: str) -> bool:
     return True
 
 
+def tape_namespace(dtype: str) -> dict:
+    """The names a tape's generated source uses (torch's functions in dtype)."""
+    return {**NAMESPACE, **FUNCTIONS[dtype], "sqrt": SQRT[dtype], "root": ROOT[dtype], "fma": FMA[dtype]}
+
+
 def compile_tape(tape: Tape, dtype: str = "float64") -> Callable[..., list]:
     """The generated function _f(*coords) -> [f, ∂f/∂x1, …]; its source comes from the allow-listed tape only."""
-    namespace = {**NAMESPACE, **FUNCTIONS[dtype], "sqrt": SQRT[dtype], "root": ROOT[dtype], "fma": FMA[dtype]}
+    namespace = tape_namespace(dtype)
     exec(compile(tape.source(dtype), "<gradcore.typed>", "exec"), namespace)
     return namespace["_f"]
 
@@ -430,6 +435,15 @@ def autograd_value_and_gradient(formula, dtype: str = "float64") -> Callable[...
         tape = formula.typed
         cache[dtype] = compile_tape(tape, dtype) if tape is not None else _rounded(formula.scalar_value_and_gradient, dtype)
     return cache[dtype]
+
+
+def autograd_source(formula, dtype: str = "float64") -> tuple[str, dict] | None:
+    """(source of _f, the names it uses) behind autograd_value_and_gradient, cached; None without a typed tape."""
+    cache = _COMPILED.setdefault(formula, {})
+    if ("source", dtype) not in cache:
+        tape = formula.typed
+        cache["source", dtype] = (tape.source(dtype), tape_namespace(dtype)) if tape is not None else None
+    return cache["source", dtype]
 
 
 def _rounded(fn: Callable[..., list], dtype: str) -> Callable[..., list]:
