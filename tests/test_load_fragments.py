@@ -51,9 +51,9 @@ class Texts(load.Session):
             self.texts.append(element.markdown.body)
         super()._see(what, element, fragment_id)
 
-    def _rerun(self, what, states, fragment_id=""):
+    def _rerun(self, what, states, fragment_id="", query=""):
         self.texts = []
-        return super()._rerun(what, states, fragment_id)
+        return super()._rerun(what, states, fragment_id, query)
 
 
 def test_a_widget_in_a_fragment_reruns_the_fragment_alone(server):

@@ -85,7 +85,7 @@ def test_a_second_session_reruns_while_a_long_symbolic_call_is_killed_by_its_bud
         except BudgetExceeded as err:
             outcome["stopped"] = err.kind
 
-    at = open_page("app.py")
+    at = open_page("pages/2_Gradient.py")             # home has no point sliders: the Gradient page has
     thread = threading.Thread(target=expand)
     thread.start()
     time.sleep(0.3)
