@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from gradcore.fused import fused_block, fused_update
+from gradcore.messages import Joined, msg
 from gradcore.optimizers import ARRAY32_OPS, ARRAY_OPS, FLOAT32_OPS, MATH_OPS, Rule, check_lr, get_optimizer
 from gradcore.schedules import scheduled_rule
 from gradcore.typed import DTYPES, autograd_source, autograd_value_and_gradient
@@ -185,15 +186,15 @@ def _trajectory(rows: _Rows, x0: np.ndarray, name: str, lr: float, hyper: dict) 
 
 def _advice(lr: float) -> str:
     """What to change after a divergence."""
-    return f"Lower the learning rate (try {lr / 10:.3g})." if lr > 0 else "Choose another start point."
+    return msg("Lower the learning rate (try {lr}).", lr=f"{lr / 10:.3g}") if lr > 0 else msg("Choose another start point.")
 
 
 def _single_message(step: int, reason: str, lr: float, x0: np.ndarray) -> str:
     """'Diverged at step 37: f became infinite. Lower the learning rate (try 0.01).'"""
     if step == 0:
         point = ", ".join(f"{v:g}" for v in x0)
-        return f"Cannot start at ({point}): {reason}. Choose another start point."
-    return f"Diverged at step {step}: {reason}. {_advice(lr)}"
+        return msg("Cannot start at ({point}): {reason}. Choose another start point.", point=point, reason=reason)
+    return msg("Diverged at step {step}: {reason}. {advice}", step=step, reason=reason, advice=_advice(lr))
 
 
 def _batch_message(rows: _Rows, lr: float) -> str:
@@ -202,34 +203,52 @@ def _batch_message(rows: _Rows, lr: float) -> str:
     later, unusable = at[at > 0], int((at == 0).sum())
     parts = []
     if later.size:
-        who = "Every start" if later.size == total else f"{later.size} of {total} starts"
-        parts.append(f"{who} diverged (the first at step {int(later.min())}: {rows.reason}). {_advice(lr)}")
+        first, advice = int(later.min()), _advice(lr)
+        parts.append(msg("Every start diverged (the first at step {step}: {reason}). {advice}", step=first,
+                         reason=rows.reason, advice=advice) if later.size == total else
+                     msg("{count} of {total} starts diverged (the first at step {step}: {reason}). {advice}",
+                         count=later.size, total=total, step=first, reason=rows.reason, advice=advice))
     if unusable:
-        who = "Every start point is" if unusable == total else f"{unusable} of {total} start points are"
-        parts.append(f"{who} unusable: {rows.start_reason}. Choose other start points.")
-    return " ".join(parts)
+        parts.append(msg("Every start point is unusable: {reason}. Choose other start points.", reason=rows.start_reason)
+                     if unusable == total else
+                     msg("{count} of {total} start points are unusable: {reason}. Choose other start points.",
+                         count=unusable, total=total, reason=rows.start_reason))
+    return Joined(parts) if parts else ""
+
+
+_NOT_FINITE = {   # (which value, NaN?, verb) -> the reason; whole clauses, so a translation needs no fragments
+    ("x", True, "is"): msg("the point is undefined (NaN)"), ("x", False, "is"): msg("the point is infinite"),
+    ("x", True, "became"): msg("the point became undefined (NaN)"), ("x", False, "became"): msg("the point became infinite"),
+    ("f", True, "is"): msg("f is undefined (NaN)"), ("f", False, "is"): msg("f is infinite"),
+    ("f", True, "became"): msg("f became undefined (NaN)"), ("f", False, "became"): msg("f became infinite"),
+    ("g", True, "is"): msg("the gradient is undefined (NaN)"), ("g", False, "is"): msg("the gradient is infinite"),
+    ("g", True, "became"): msg("the gradient became undefined (NaN)"),
+    ("g", False, "became"): msg("the gradient became infinite"),
+}
 
 
 def _reason(f: float, g: Any, x: Any, verb: str = "became") -> str:
     """Which value stopped being finite, in words: 'f became infinite', 'the gradient is undefined (NaN)'."""
-    for name, values in (("the point", x), ("f", [f]), ("the gradient", g)):
+    for name, values in (("x", x), ("f", [f]), ("g", g)):
         values = np.asarray(values, dtype=np.float64)
         if np.isnan(values).any():
-            return f"{name} {verb} undefined (NaN)"
+            return _NOT_FINITE[name, True, verb]
         if not np.isfinite(values).all():
-            return f"{name} {verb} infinite"
-    return "a value was not finite"
+            return _NOT_FINITE[name, False, verb]
+    return msg("a value was not finite")
 
 
 def _error_reason(err: Exception, verb: str = "became", source: str = "f") -> str:
     """A math-module error in words."""
     if source == "update":
-        return "the optimizer's update divided by zero (is eps 0?)" if isinstance(err, ZeroDivisionError) else f"the update failed ({err})"
+        return msg("the optimizer's update divided by zero (is eps 0?)") if isinstance(err, ZeroDivisionError) else \
+            msg("the update failed ({error})", error=str(err))
     if isinstance(err, OverflowError):
-        return f"f {verb} infinite (too large for a float)"
+        return msg("f is infinite (too large for a float)") if verb == "is" else \
+            msg("f became infinite (too large for a float)")
     if isinstance(err, ZeroDivisionError):
-        return "f divides by zero there"
-    return "f is undefined there (outside its domain)"
+        return msg("f divides by zero there")
+    return msg("f is undefined there (outside its domain)")
 
 
 # ---------------------------------------------------------------- one start: Python floats

@@ -26,6 +26,7 @@ import numpy as np
 import torch
 
 from gradcore import kernels
+from gradcore.messages import msg
 
 Value = float | bool | tuple[float, float]
 Num = Any  # a Python float (scalar path) or a numpy array (batch path)
@@ -397,11 +398,11 @@ def _pair(name: str, default: tuple[float, float], ui_range: tuple, domain: tupl
     return Hyper(name, default, tuple, ui_range, domain, symbol, False, help)
 
 
-WEIGHT_DECAY = _hp("weight_decay", 0.0, (0.0, 0.1), r"\lambda", "L2 penalty λ: adds λx to the gradient.")
-EPS = _hp("eps", 1e-8, (1e-10, 1e-2), r"\epsilon", "Added to the denominator so it is never zero.", log=True)
+WEIGHT_DECAY = _hp("weight_decay", 0.0, (0.0, 0.1), r"\lambda", msg("L2 penalty λ: adds λx to the gradient."))
+EPS = _hp("eps", 1e-8, (1e-10, 1e-2), r"\epsilon", msg("Added to the denominator so it is never zero."), log=True)
 BETAS = _pair("betas", (0.9, 0.999), ((0.0, 0.999), (0.0, 0.9999)), (UNIT_OPEN, UNIT_OPEN), (r"\beta_1", r"\beta_2"),
-              "Decay rates of the running averages of g and g².")
-DECOUPLED = _flag("decoupled_weight_decay", "Shrink x by (1 - γλ) each step instead of adding λx to the gradient (as AdamW).")
+              msg("Decay rates of the running averages of g and g²."))
+DECOUPLED = _flag("decoupled_weight_decay", msg("Shrink x by (1 - γλ) each step instead of adding λx to the gradient (as AdamW)."))
 
 
 # ---------------------------------------------------------------- LaTeX of the update rules
@@ -569,54 +570,54 @@ def _rprop_check(h: Mapping) -> str | None:
 
 
 _SGD_HYPERS = (
-    _hp("momentum", 0.0, (0.0, 0.99), r"\mu", "Fraction of the previous step carried into this one."),
-    _hp("dampening", 0.0, (0.0, 1.0), r"\tau", "Scales the new gradient in the momentum buffer by (1 - τ).", UNIT),
+    _hp("momentum", 0.0, (0.0, 0.99), r"\mu", msg("Fraction of the previous step carried into this one.")),
+    _hp("dampening", 0.0, (0.0, 1.0), r"\tau", msg("Scales the new gradient in the momentum buffer by (1 - τ)."), UNIT),
     WEIGHT_DECAY,
-    _flag("nesterov", "Nesterov momentum: look ahead along the momentum before stepping."),
+    _flag("nesterov", msg("Nesterov momentum: look ahead along the momentum before stepping.")),
 )
 
 OPTIMIZERS: dict[str, OptimizerSpec] = {spec.name.lower(): spec for spec in (
-    OptimizerSpec("SGD", "SGD (gradient descent, optional momentum)", 1e-3, (1e-5, 1.0), _SGD_HYPERS, LATEX["SGD"], _sgd, _sgd_check),
-    OptimizerSpec("Adagrad", "Adagrad (per-coordinate learning rates)", 1e-2, (1e-4, 10.0), (
-        _hp("lr_decay", 0.0, (0.0, 0.1), r"\eta", "Learning rate decay: γ / (1 + (t-1) η)."),
+    OptimizerSpec("SGD", msg("SGD (gradient descent, optional momentum)"), 1e-3, (1e-5, 1.0), _SGD_HYPERS, LATEX["SGD"], _sgd, _sgd_check),
+    OptimizerSpec("Adagrad", msg("Adagrad (per-coordinate learning rates)"), 1e-2, (1e-4, 10.0), (
+        _hp("lr_decay", 0.0, (0.0, 0.1), r"\eta", msg("Learning rate decay: γ / (1 + (t-1) η).")),
         WEIGHT_DECAY,
-        _hp("initial_accumulator_value", 0.0, (0.0, 1.0), r"\tau", "Starting value of the sum of squared gradients."),
+        _hp("initial_accumulator_value", 0.0, (0.0, 1.0), r"\tau", msg("Starting value of the sum of squared gradients.")),
         _hp("eps", 1e-10, (1e-12, 1e-2), r"\epsilon", EPS.help, log=True),
     ), LATEX["Adagrad"], _adagrad),
-    OptimizerSpec("RMSprop", "RMSprop (running average of g²)", 1e-2, (1e-5, 1.0), (
-        _hp("alpha", 0.99, (0.0, 0.999), r"\alpha", "Decay rate of the running average of g²."),
+    OptimizerSpec("RMSprop", msg("RMSprop (running average of g²)"), 1e-2, (1e-5, 1.0), (
+        _hp("alpha", 0.99, (0.0, 0.999), r"\alpha", msg("Decay rate of the running average of g².")),
         EPS, WEIGHT_DECAY,
-        _hp("momentum", 0.0, (0.0, 0.99), r"\mu", "Momentum on the normalised step."),
-        _flag("centered", "Divide by the variance of g (subtract the running mean of g squared)."),
+        _hp("momentum", 0.0, (0.0, 0.99), r"\mu", msg("Momentum on the normalised step.")),
+        _flag("centered", msg("Divide by the variance of g (subtract the running mean of g squared).")),
     ), LATEX["RMSprop"], _rmsprop),
-    OptimizerSpec("Adadelta", "Adadelta (unit-corrected steps)", 1.0, (1e-2, 100.0), (
-        _hp("rho", 0.9, (0.0, 0.999), r"\rho", "Decay rate of the running averages.", UNIT),
+    OptimizerSpec("Adadelta", msg("Adadelta (unit-corrected steps)"), 1.0, (1e-2, 100.0), (
+        _hp("rho", 0.9, (0.0, 0.999), r"\rho", msg("Decay rate of the running averages."), UNIT),
         _hp("eps", 1e-6, (1e-10, 1e-2), r"\epsilon", EPS.help, log=True),
         WEIGHT_DECAY,
     ), LATEX["Adadelta"], _adadelta),
-    OptimizerSpec("Adam", "Adam (adaptive moments)", 1e-3, (1e-5, 1.0), (
-        BETAS, EPS, WEIGHT_DECAY, _flag("amsgrad", "Divide by the largest v̂ so far (AMSGrad)."), DECOUPLED,
+    OptimizerSpec("Adam", msg("Adam (adaptive moments)"), 1e-3, (1e-5, 1.0), (
+        BETAS, EPS, WEIGHT_DECAY, _flag("amsgrad", msg("Divide by the largest v̂ so far (AMSGrad).")), DECOUPLED,
     ), LATEX["Adam"], _adam),
-    OptimizerSpec("AdamW", "AdamW (Adam, decoupled weight decay)", 1e-3, (1e-5, 1.0), (
-        BETAS, EPS, _hp("weight_decay", 1e-2, (0.0, 0.1), r"\lambda", "Decoupled decay: x shrinks by (1 - γλ) each step."),
-        _flag("amsgrad", "Divide by the largest v̂ so far (AMSGrad)."),
+    OptimizerSpec("AdamW", msg("AdamW (Adam, decoupled weight decay)"), 1e-3, (1e-5, 1.0), (
+        BETAS, EPS, _hp("weight_decay", 1e-2, (0.0, 0.1), r"\lambda", msg("Decoupled decay: x shrinks by (1 - γλ) each step.")),
+        _flag("amsgrad", msg("Divide by the largest v̂ so far (AMSGrad).")),
     ), LATEX["AdamW"], _adamw),
-    OptimizerSpec("Adamax", "Adamax (Adam with the infinity norm)", 2e-3, (1e-5, 1.0), (
+    OptimizerSpec("Adamax", msg("Adamax (Adam with the infinity norm)"), 2e-3, (1e-5, 1.0), (
         BETAS, EPS, WEIGHT_DECAY,
     ), LATEX["Adamax"], _adamax),
-    OptimizerSpec("NAdam", "NAdam (Adam with Nesterov momentum)", 2e-3, (1e-5, 1.0), (
+    OptimizerSpec("NAdam", msg("NAdam (Adam with Nesterov momentum)"), 2e-3, (1e-5, 1.0), (
         BETAS, EPS, WEIGHT_DECAY,
-        _hp("momentum_decay", 4e-3, (0.0, 0.1), r"\psi", "How fast the momentum schedule μ_t approaches β₁."),
+        _hp("momentum_decay", 4e-3, (0.0, 0.1), r"\psi", msg("How fast the momentum schedule μ_t approaches β₁.")),
         DECOUPLED,
     ), LATEX["NAdam"], _nadam),
-    OptimizerSpec("RAdam", "RAdam (rectified Adam)", 1e-3, (1e-5, 1.0), (
+    OptimizerSpec("RAdam", msg("RAdam (rectified Adam)"), 1e-3, (1e-5, 1.0), (
         BETAS, EPS, WEIGHT_DECAY, DECOUPLED,
     ), LATEX["RAdam"], _radam),
-    OptimizerSpec("Rprop", "Rprop (sign-based steps)", 1e-2, (1e-4, 1.0), (
+    OptimizerSpec("Rprop", msg("Rprop (sign-based steps)"), 1e-2, (1e-4, 1.0), (
         _pair("etas", (0.5, 1.2), ((0.05, 0.95), (1.05, 3.0)), (Domain(0.0, 1.0, True, True), Domain(1.0, math.inf, True)),
-              (r"\eta_-", r"\eta_+"), "Step-size factors after a sign change (η₋) and after no change (η₊)."),
+              (r"\eta_-", r"\eta_+"), msg("Step-size factors after a sign change (η₋) and after no change (η₊).")),
         _pair("step_sizes", (1e-6, 50.0), ((0.0, 1e-2), (0.1, 100.0)), (NON_NEGATIVE, NON_NEGATIVE),
-              (r"\Gamma_{\min}", r"\Gamma_{\max}"), "The smallest and largest step size."),
+              (r"\Gamma_{\min}", r"\Gamma_{\max}"), msg("The smallest and largest step size.")),
     ), LATEX["Rprop"], _rprop, _rprop_check),
 )}
 

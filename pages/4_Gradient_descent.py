@@ -64,7 +64,7 @@ from gradcore.schedules import Schedule, lr_sequence, scheduled_script
 from gradcore.typed import DTYPES
 from ui.cache import DESCENT_RUNS_BYTES, MB, bytes_cache, named_cache
 from ui.chart import chart, clicked_points
-from ui.i18n import N_, _, language, tr, translated
+from ui.i18n import N_, _, in_language, language, tr, translated
 from ui.interrupt import bounded, niced, request_deadline
 from ui.outline import show_section_label
 from ui.point import axis_range, plane_params
@@ -212,8 +212,9 @@ def url_params(f) -> list[Param]:
 
 def optimizer_control():
     st.session_state.setdefault("opt", DEFAULT_OPTIMIZER)
+    shown = in_language()
     name = st.selectbox(_("Optimizer (torch.optim)"), NAMES, key="opt", on_change=on_optimizer, persist_state=KEEP,
-                        format_func=lambda n: get_optimizer(n).display_name,
+                        format_func=lambda n: shown(get_optimizer(n).display_name),
                         help=_("Choosing an optimizer sets the learning rate to its torch default."))
     return get_optimizer(name)
 
@@ -266,15 +267,15 @@ def hyper_controls(spec) -> dict:
     for hp in spec.hypers:
         if hp.type is bool:
             st.session_state.setdefault(hyper_key(spec.name, hp.name), bool(hp.default))
-            values[hp.name] = st.checkbox(f"`{hp.name}`", key=hyper_key(spec.name, hp.name), help=hp.help, persist_state=KEEP)
+            values[hp.name] = st.checkbox(f"`{hp.name}`", key=hyper_key(spec.name, hp.name), help=tr(hp.help), persist_state=KEEP)
         elif hp.type is tuple:
             cols = st.columns(2)
             values[hp.name] = tuple(
                 _float_widget_in(cols[i], f"`{hp.name}[{i}]`  ${hp.symbol[i]}$", hyper_key(spec.name, hp.name, i),
-                                 hp.default[i], hp.ui_range[i], hp.log_scale, hp.help) for i in range(2))
+                                 hp.default[i], hp.ui_range[i], hp.log_scale, tr(hp.help)) for i in range(2))
         else:
             values[hp.name] = _float_widget(f"`{hp.name}`  ${hp.symbol}$", hyper_key(spec.name, hp.name), hp.default,
-                                            hp.ui_range, hp.log_scale, hp.help)
+                                            hp.ui_range, hp.log_scale, tr(hp.help))
     st.button(_("Reset to torch's defaults"), key="h_reset", on_click=reset_hypers, args=(spec.name,))
     return values
 

@@ -324,3 +324,28 @@ def test_autograd_tab_is_named_in_english_in_the_url_and_kept_across_languages(c
     at.radio(key="lang").set_value("en").run()
     assert at.session_state["ag_tab"] == "Accumulation" and at.query_params["ag_tab"] == "Accumulation"
     assert [t.label for t in at.get("tab")][3] == "Accumulation"
+
+
+def test_descent_divergence_optimizer_names_and_hyperparameter_help_in_chinese(clean_caches):
+    """SGD with γ = 1 on Himmelblau from (−4, 0) overflows at step 5: the warning, the optimizers' names and the
+    hyperparameters' help in Chinese (torch.optim's class and argument names kept)."""
+    MISSING.clear()
+    at = open_page("pages/4_Gradient_descent.py", lang="zh", opt="SGD", lr="1")
+    (warning,) = at.warning
+    assert "在第 5 步发散：f 变为无穷大。请降低学习率（试试 0.1）。" in warning.value
+    assert "SGD（梯度下降，可选动量）" in at.selectbox(key="opt").options
+    assert "Adam（自适应矩估计）" in at.selectbox(key="opt").options
+    helps = [w.help for kind in ("slider", "select_slider", "number_input", "checkbox") for w in at.get(kind)]
+    assert "上一步保留到这一步的比例。" in helps and "Nesterov 动量：迈步之前先沿动量方向向前看。" in helps
+    assert not at.exception and not MISSING, sorted(MISSING)
+
+
+def test_batch_divergence_and_unusable_starts_render_in_chinese():
+    """descend()'s sentences for a batch of starts: counts and reasons as whole translated clauses."""
+    from gradcore import descend
+
+    run = descend(parse("x^2 + sqrt(x + 5)"), "SGD", [[1.0], [2.0], [-6.0]], 10.0, 20)   # x_1 = 1 − 10·2.2 < −5
+    assert run.message.render(ZH) == ("3 个初始点中有 2 个发散了（最早在第 1 步：f 变为无定义（NaN））。请降低学习率（试试 1）。"
+                                      " 3 个初始点中有 1 个无法使用：f 无定义（NaN）。请选择其他初始点。")
+    single = descend(parse("x^2"), "SGD", [1.0], 10.0, 500)            # x_t = (−19)^t: f overflows at t = 121
+    assert single.message.render(ZH) == "在第 121 步发散：f 变为无穷大。请降低学习率（试试 1）。"

@@ -107,7 +107,7 @@ def racer_controls(names: list[str]) -> dict[str, tuple[float, dict]]:
     settings = {}
     for name in names:
         spec = get_optimizer(name)
-        st.markdown(f"**{spec.display_name}**")
+        st.markdown(f"**{tr(spec.display_name)}**")
         cols = st.columns(3)
         lr = _number(cols[0], "lr γ", f"r_lr_{spec.name.lower()}", spec.lr, 0.0)
         values = _hyper_inputs(spec, cols)
