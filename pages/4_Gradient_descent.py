@@ -98,8 +98,8 @@ MAPS = named_cache("Gradient descent: maps without xₜ", 32 * MB)   # one per r
 
 # ---------------------------------------------------------------- cached computation (keyed on plain values)
 
-@bounded("Ask for fewer steps or fewer compared optimizers.")
-@bytes_cache(DESCENT_RUNS_BYTES, show_spinner="Running torch.optim's update rule…")
+@bounded(_("Ask for fewer steps or fewer compared optimizers."))
+@bytes_cache(DESCENT_RUNS_BYTES, show_spinner=_("Running torch.optim's update rule…"))
 def cached_run(text: str, optimizer: str, lr: float, steps: int, start: tuple, hyper: tuple, dtype: str = "float64",
                schedule: Schedule | None = None) -> Trajectory:
     """descend() from one start, every step recorded; hyper is the sorted (name, value) items."""

@@ -349,3 +349,22 @@ def test_batch_divergence_and_unusable_starts_render_in_chinese():
                                       " 3 个初始点中有 1 个无法使用：f 无定义（NaN）。请选择其他初始点。")
     single = descend(parse("x^2"), "SGD", [1.0], 10.0, 500)            # x_t = (−19)^t: f overflows at t = 121
     assert single.message.render(ZH) == "在第 121 步发散：f 变为无穷大。请降低学习率（试试 1）。"
+
+
+def test_descent_spinner_and_deadline_sentence_in_chinese(clean_caches, monkeypatch):
+    """The Gradient descent page's spinner and its 'Stopped after … s' sentence (ui/cache, ui/interrupt) in Chinese."""
+    import contextlib
+
+    import streamlit
+
+    import ui.interrupt
+
+    spinners = []
+    monkeypatch.setattr(streamlit, "spinner", lambda text, **kw: spinners.append(text) or contextlib.nullcontext())
+    monkeypatch.setattr(ui.interrupt, "REQUEST_SECONDS", 0.0)         # the first progress call is past the deadline
+    MISSING.clear()
+    at = open_page("pages/4_Gradient_descent.py", lang="zh", steps="50000")
+    assert "正在运行 torch.optim 的更新规则…" in spinners
+    (sentence,) = [w.value for w in at.warning if "已停止" in w.value]
+    assert sentence.startswith("**计算 0 秒后已停止**：全班共用服务器时，一次请求最多只能计算这么久。本次运行的 50,000 步中已算完 ")
+    assert sentence.endswith("步。请减少步数，或减少参与比较的优化器。") and not MISSING, sorted(MISSING)

@@ -22,6 +22,8 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
+from ui.i18n import tr
+
 MB = 1_000_000
 # The budgets, sized for Community Cloud's 2.7 GB (the server itself, with torch and sympy loaded, takes about 0.5 GB;
 # README, "Memory"): descent runs are up to 19 MB each (50,000 steps in nine variables), mini-batch runs up to 1.6 MB.
@@ -95,7 +97,7 @@ def bytes_cache(budget: int, show_spinner: str | None = None) -> Callable[[Calla
             key = (args, tuple(sorted(kwargs.items())))
             found, value = cache.get(key)
             if not found:
-                with st.spinner(show_spinner) if show_spinner else contextlib.nullcontext():
+                with st.spinner(tr(show_spinner)) if show_spinner else contextlib.nullcontext():
                     value = func(*args, **kwargs)
                 cache.put(key, value)
             return value

@@ -24,6 +24,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner_utils.script_run_context import add_script_run_ctx, get_script_run_ctx
 
 from gradcore.budget import DeadlinePassed, deadline
+from ui.i18n import _, tr
 
 REQUEST_SECONDS = 45.0      # what one script run may compute while a class shares Community Cloud's 2 cores (the worked
                             # example, 2 × 20,000 Adam steps, takes 7-12 s here)
@@ -77,8 +78,9 @@ def request_deadline(then: Callable[[int, int], None] = stop_if_replaced) -> Cal
 
 def deadline_sentence(late: DeadlinePassed, change: str) -> str:
     """What ran before the request's time was up, and what to change."""
-    return (f"**Stopped after {late.seconds:g} s**, the time one request may compute while the whole class shares the "
-            f"server: {late.done:,} of {late.total:,} steps of this run had been computed. {change}")
+    return _("**Stopped after {seconds:g} s**, the time one request may compute while the whole class shares the "
+             "server: {done:,} of {total:,} steps of this run had been computed. {change}", seconds=late.seconds,
+             done=late.done, total=late.total, change=tr(change))
 
 
 def say_late(late: DeadlinePassed, change: str) -> None:
