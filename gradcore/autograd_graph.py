@@ -22,7 +22,7 @@ from torch.autograd.gradcheck import GradcheckError
 
 from gradcore.backends import float_value
 from gradcore.formula import Formula, Maximum, Minimum
-from gradcore.messages import msg
+from gradcore.messages import Message, msg
 
 DTYPE = torch.float64
 MAX_DRAWN_OPS = 24          # more operations than this and the drawing folds deep subexpressions ...
@@ -690,15 +690,27 @@ def vector_name(variables: Sequence[str]) -> str:
     return "p" if "x" in variables else "x"
 
 
-def pytorch_snippet(program: TorchProgram, point, calls: int = 2, zero_grad: bool = False) -> str:
-    """A PyTorch script that prints the numbers the Autograd page shows for f at P."""
+def pytorch_snippet(program: TorchProgram, point, calls: int = 2, zero_grad: bool = False,
+                    tr: Callable[[Message], str] = str) -> str:
+    """A PyTorch script that prints the numbers the Autograd page shows for f at P.
+
+    `tr` renders its comments in the reader's language (gradcore.messages; English by default)."""
     names, n = program.variables, len(program.variables)
     coords = ", ".join(repr(float(v)) for v in np.asarray(point, dtype=np.float64))
     v = vector_name(names)
     leaves = "\n".join(f"{name} = torch.tensor({float(c)!r}, dtype=torch.float64, requires_grad=True)"
                        for name, c in zip(names, np.asarray(point, dtype=np.float64), strict=True))
-    zero = "    optimizer.zero_grad()                  # forget the previous gradient\n" if zero_grad else ""
-    return f'''"""Gradient Lab, Autograd page: f = {sp.sstr(program.instructions[program.root].expr)} at P = ({coords})."""
+    forget = tr(msg("forget the previous gradient"))
+    zero = f"    optimizer.zero_grad()                  # {forget}\n" if zero_grad else ""
+    show_doc = tr(msg("Print the graph torch recorded, from the output down to the leaves."))
+    comments = [tr(msg("The graph: each input a leaf tensor that records what is done with it")),
+                tr(msg("The same with {v} as one tensor of {n} components", v=v, n=n)),
+                tr(msg("Gradients accumulate: every backward() adds to .grad")),
+                tr(msg("Higher order: differentiate the gradient again (create_graph=True)")),
+                tr(msg("torch's own check of the gradient, in float64"))]
+    title = tr(msg("Gradient Lab, Autograd page: f = {f} at P = ({point}).",
+                   f=sp.sstr(program.instructions[program.root].expr), point=coords))
+    return f'''"""{title}"""
 import torch
 from torch.autograd.gradcheck import GradcheckError
 
@@ -706,7 +718,7 @@ from torch.autograd.gradcheck import GradcheckError
 
 
 def show(node, depth=0):
-    """Print the graph torch recorded, from the output down to the leaves."""
+    """{show_doc}"""
     if node is None:
         print("(f is a leaf itself: no operation was recorded)")
         return
@@ -716,7 +728,7 @@ def show(node, depth=0):
             show(child, depth + 1)
 
 
-# 1. The graph: each input a leaf tensor that records what is done with it
+# 1. {comments[0]}
 {leaves}
 out = f({", ".join(names)})
 print("f(P) =", out.item())
@@ -724,27 +736,27 @@ show(out.grad_fn)
 out.backward()
 {chr(10).join(f'print("{name}.grad =", {name}.grad.item())' for name in names)}
 
-# 2. The same with {v} as one tensor of {n} components
+# 2. {comments[1]}
 {v} = torch.tensor([{coords}], dtype=torch.float64, requires_grad=True)
 out = f(*{v}.unbind())
 out.backward()
 print("{v}.grad =", {v}.grad.tolist())
 
-# 3. Gradients accumulate: every backward() adds to .grad
+# 3. {comments[2]}
 {v}.grad = None
 optimizer = torch.optim.SGD([{v}], lr=0.0)
 for call in range(1, {calls + 1}):
 {zero}    f(*{v}.unbind()).backward()
     print(f"after call {{call}}: {v}.grad =", {v}.grad.tolist())
 
-# 4. Higher order: differentiate the gradient again (create_graph=True)
+# 4. {comments[3]}
 {v}.grad = None
 (g,) = torch.autograd.grad(f(*{v}.unbind()), {v}, create_graph=True)
 H = [torch.autograd.grad(g[i], {v}, retain_graph=True, materialize_grads=True)[0].tolist()
      if g.requires_grad else [0.0] * {n} for i in range({n})]
 print("Hessian =", H)
 
-# 5. torch's own check of the gradient, in float64
+# 5. {comments[4]}
 try:
     x64 = {v}.detach().clone().requires_grad_()
     ok = torch.autograd.gradcheck(lambda t: f(*t.unbind()), (x64,))

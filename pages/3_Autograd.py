@@ -236,4 +236,4 @@ with tab_hessian:
                      "torch's and sympy's conventions for the second derivative part ways.", error=hessian.max_abs_error))
 
 with st.expander(_("Show the code: the PyTorch script that prints these numbers")):
-    st.code(pytorch_snippet(program, P, calls, zero), language="python")
+    st.code(pytorch_snippet(program, P, calls, zero, tr=tr), language="python")

@@ -368,3 +368,22 @@ def test_descent_spinner_and_deadline_sentence_in_chinese(clean_caches, monkeypa
     (sentence,) = [w.value for w in at.warning if "已停止" in w.value]
     assert sentence.startswith("**计算 0 秒后已停止**：全班共用服务器时，一次请求最多只能计算这么久。本次运行的 50,000 步中已算完 ")
     assert sentence.endswith("步。请减少步数，或减少参与比较的优化器。") and not MISSING, sorted(MISSING)
+
+
+def test_autograd_script_comments_in_chinese_and_the_script_still_runs(clean_caches, capsys):
+    """The Autograd page's "Show the code" script: comments and docstrings in Chinese, the code itself unchanged."""
+    def script(lang: str) -> list[str]:
+        at = open_page("pages/3_Autograd.py", "x^2*y + y^3", lang=lang, px="1", py="2")
+        (code,) = [el.value for el in at.code if "def show(" in el.value]
+        return code.splitlines()
+
+    english, chinese = script("en"), script("zh")
+    assert chinese[0] == '"""梯度实验室，自动求导页：f = x**2*y + y**3，P = (1.0, 2.0)。"""'
+    assert "# 1. 计算图：每个输入都是一个叶子张量，记录对它做的每一步运算" in chinese
+    assert "# 2. 同样的计算，把 p 作为一个有 2 个分量的张量" in chinese
+    assert "# 3. 梯度会累加：每次 backward() 都加到 .grad 上" in chinese
+    changed = [(e, c) for e, c in zip(english, chinese, strict=True) if e != c]
+    assert len(changed) == 7 and all(CJK.search(c) and ("#" in c or '"""' in c) for _, c in changed), changed
+    exec(compile("\n".join(chinese), "autograd.py", "exec"), {})
+    printed = capsys.readouterr().out                     # ∇f = (2xy, x² + 3y²) = (4, 13) at (1, 2)
+    assert "x.grad = 4.0" in printed and "y.grad = 13.0" in printed and "gradcheck = True" in printed
