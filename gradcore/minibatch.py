@@ -17,7 +17,7 @@ from torch import nn
 from torch.func import functional_call, grad, vmap
 from torch.utils.data import DataLoader, TensorDataset
 
-from gradcore.messages import msg
+from gradcore.messages import Joined, msg
 
 X_RANGE = (-1.0, 3.0)   # synthetic inputs: x ~ Uniform(X_RANGE); off-centre, so w and b are coupled
 MAX_ROWS = 1000         # rows of an uploaded CSV (and the largest synthetic N)
@@ -115,16 +115,17 @@ def _line(w: float, b: float) -> str:
 
 def _decode(raw: bytes) -> str:
     if raw[:4] == b"PK\x03\x04":
-        raise DataError("This is a zip or Excel (.xlsx) file, not text: in your spreadsheet use "
-                        "File → Save as → “CSV UTF-8 (comma delimited)”.")
+        raise DataError(msg("This is a zip or Excel (.xlsx) file, not text: in your spreadsheet use "
+                            "File → Save as → “CSV UTF-8 (comma delimited)”."))
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in raw[:4096]:
-        raise DataError("This file is UTF-16 or binary, not plain text: save it as “CSV UTF-8”.")
+        raise DataError(msg("This file is UTF-16 or binary, not plain text: save it as “CSV UTF-8”."))
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         line = raw[:err.start].count(b"\n") + 1
-        raise DataError(f"Line {line} holds a byte (0x{raw[err.start]:02X}) that is not UTF-8 text: save the file "
-                        "as “CSV UTF-8”, or remove accented letters and symbols from it.") from None
+        raise DataError(msg("Line {line} holds a byte (0x{byte:02X}) that is not UTF-8 text: save the file "
+                            "as “CSV UTF-8”, or remove accented letters and symbols from it.", line=line,
+                            byte=raw[err.start])) from None
 
 
 def _delimiter(first_line: str) -> str:
@@ -147,12 +148,12 @@ def _columns(header: list[str]) -> tuple[int, int]:
         return names.index("x"), names.index("y")
     if len(names) == 2:
         return 0, 1
-    shown = _listed([h.strip() for h in header]) or "none"
+    shown = _listed([h.strip() for h in header]) or msg("none")
     if len(names) < 2:
-        raise DataError(f"Found one column ({shown}); the file needs two: x (the input) and y (the target), "
-                        "separated by commas, e.g. a first line `x,y`.")
-    raise DataError(f"Found {len(names):,} columns ({shown}): name the input column `x` and the target column `y` "
-                    "in the first line, or keep only two columns.")
+        raise DataError(msg("Found one column ({shown}); the file needs two: x (the input) and y (the target), "
+                            "separated by commas, e.g. a first line `x,y`.", shown=shown))
+    raise DataError(msg("Found {count:,} columns ({shown}): name the input column `x` and the target column `y` "
+                        "in the first line, or keep only two columns.", count=len(names), shown=shown))
 
 
 def _shown(cell: str, most: int = 20) -> str:
@@ -163,18 +164,21 @@ def _shown(cell: str, most: int = 20) -> str:
 def _listed(names: Sequence[str], most: int = LISTED) -> str:
     """The first `most` names, quoted and shortened, and how many more there are: a message stays a sentence."""
     shown = ", ".join(f"“{_shown(n)}”" for n in names[:most])
-    return shown + (f" and {len(names) - most:,} more" if len(names) > most else "")
+    return msg("{names} and {count:,} more", names=shown, count=len(names) - most) if len(names) > most else shown
 
 
 def _cell_error(line: int, name: str, cell: str, delimiter: str) -> str:
     shown = _shown(cell)
     if not cell.strip():
-        return f"Line {line}: the {name} cell is empty; fill it in or delete the line."
+        return msg("Line {line}: the {name} cell is empty; fill it in or delete the line.", line=line, name=name)
     if delimiter != "," and _is_number(cell.replace(",", ".", 1)):
-        return f"Line {line}, column {name}: “{shown}” uses a decimal comma; write decimals with a dot (1.5, not 1,5)."
+        return msg("Line {line}, column {name}: “{cell}” uses a decimal comma; write decimals with a dot (1.5, not 1,5).",
+                   line=line, name=name, cell=shown)
     if _is_number(cell):
-        return f"Line {line}, column {name}: “{shown}” is not a finite number (or larger than {MAX_ABS:g}); fix or remove it."
-    return f"Line {line}, column {name}: “{shown}” is not a number; use plain numbers like 1.5 or -2e-3."
+        return msg("Line {line}, column {name}: “{cell}” is not a finite number (or larger than {most:g}); fix or remove "
+                   "it.", line=line, name=name, cell=shown, most=MAX_ABS)
+    return msg("Line {line}, column {name}: “{cell}” is not a number; use plain numbers like 1.5 or -2e-3.", line=line,
+               name=name, cell=shown)
 
 
 def _parse_rows(rows: list[tuple[int, list[str]]], ix: int, iy: int, delimiter: str) -> np.ndarray:
@@ -182,7 +186,8 @@ def _parse_rows(rows: list[tuple[int, list[str]]], ix: int, iy: int, delimiter: 
     errors, values = [], np.empty((len(rows), 2))
     for r, (line, cells) in enumerate(rows):
         if len(cells) <= max(ix, iy):
-            errors.append(f"Line {line} has {len(cells)} value(s); every line needs x and y, separated by “{delimiter}”.")
+            errors.append(msg("Line {line} has {count} value(s); every line needs x and y, separated by “{delimiter}”.",
+                              line=line, count=len(cells), delimiter=delimiter))
             continue
         for c, (i, name) in enumerate(((ix, "x"), (iy, "y"))):
             try:
@@ -192,23 +197,25 @@ def _parse_rows(rows: list[tuple[int, list[str]]], ix: int, iy: int, delimiter: 
             except ValueError:
                 errors.append(_cell_error(line, name, cells[i], delimiter))
     if errors:
-        more = f" ({len(errors) - 1} more problem(s) like it further down.)" if len(errors) > 1 else ""
-        raise DataError(errors[0] + more)
+        more = [msg("({count} more problem(s) like it further down.)", count=len(errors) - 1)] if len(errors) > 1 else []
+        raise DataError(Joined([errors[0], *more]))
     return values
 
 
 def _check_examples(x: np.ndarray, y: np.ndarray, model: str) -> None:
     if len(x) < 2:
-        raise DataError(f"The file has {len(x)} data line(s); it needs at least 2 examples (x, y).")
+        raise DataError(msg("The file has {count} data line(s); it needs at least 2 examples (x, y).", count=len(x)))
     if np.ptp(x) == 0:
-        raise DataError(f"Every x is {x[0]:g}: w cannot be learned from one x value; the file needs at least two different x.")
+        raise DataError(msg("Every x is {x:g}: w cannot be learned from one x value; the file needs at least two different "
+                            "x.", x=x[0]))
     if model == "logistic":
         bad = np.flatnonzero((y != 0) & (y != 1))
         if bad.size:
-            raise DataError(f"For logistic regression y must be 0 or 1, but data line {bad[0] + 1} has y = {y[bad[0]]:g}: "
-                            "use 0/1 class labels, or switch the model to linear regression.")
+            raise DataError(msg("For logistic regression y must be 0 or 1, but data line {line} has y = {y:g}: "
+                                "use 0/1 class labels, or switch the model to linear regression.", line=bad[0] + 1,
+                                y=y[bad[0]]))
         if np.ptp(y) == 0:
-            raise DataError(f"Every y is {y[0]:g}: logistic regression needs examples of both classes (0 and 1).")
+            raise DataError(msg("Every y is {y:g}: logistic regression needs examples of both classes (0 and 1).", y=y[0]))
 
 
 def _split(line: int, text: str, delimiter: str) -> list[str]:
@@ -217,27 +224,31 @@ def _split(line: int, text: str, delimiter: str) -> list[str]:
         return next(csv.reader([text], delimiter=delimiter))
     except csv.Error as err:
         if "field larger than field limit" in str(err):
-            raise DataError(f"Line {line} holds one value of {len(text):,} characters (a quote that is never closed, or "
-                            "not a data file?): every cell should be a short number; fix or remove that line.") from None
-        raise DataError(f"Line {line} cannot be read as CSV ({err}): save the file as “CSV UTF-8” from a spreadsheet.") from None
+            raise DataError(msg("Line {line} holds one value of {count:,} characters (a quote that is never closed, or "
+                                "not a data file?): every cell should be a short number; fix or remove that line.",
+                                line=line, count=len(text))) from None
+        raise DataError(msg("Line {line} cannot be read as CSV ({error}): save the file as “CSV UTF-8” from a "
+                            "spreadsheet.", line=line, error=str(err))) from None
 
 
 def read_csv(raw: bytes, model: str = "linear", name: str = "upload.csv") -> Data:
     """An uploaded CSV of two numeric columns (x, y) as Data; DataError with a sentence saying what to change."""
     if len(raw) > MAX_BYTES:
-        raise DataError(f"The file is {len(raw) / 1e6:.1f} MB; the limit is {MAX_BYTES / 1e6:g} MB "
-                        f"({MAX_ROWS} rows): upload a sample of it.")
+        raise DataError(msg("The file is {size:.1f} MB; the limit is {most:g} MB ({rows} rows): upload a sample of it.",
+                            size=len(raw) / 1e6, most=MAX_BYTES / 1e6, rows=MAX_ROWS))
     text = _decode(raw)
     lines = [(i + 1, line) for i, line in enumerate(text.splitlines()) if line.strip()]
     if not lines:
-        raise DataError("The file is empty: it needs a first line `x,y` and then one line per example, e.g. `0.5,1.2`.")
+        raise DataError(msg("The file is empty: it needs a first line `x,y` and then one line per example, e.g. "
+                            "`0.5,1.2`."))
     delimiter = _delimiter(lines[0][1])
     rows = [(i, _split(i, line, delimiter)) for i, line in lines]
     has_header = not all(_is_number(c) for c in rows[0][1])
     ix, iy = _columns(rows[0][1] if has_header else ["x", "y"] if len(rows[0][1]) == 2 else rows[0][1])
     body = rows[1:] if has_header else rows
     if len(body) > MAX_ROWS:
-        raise DataError(f"The file has {len(body):,} data lines; the limit is {MAX_ROWS:,}: upload a random sample of them.")
+        raise DataError(msg("The file has {count:,} data lines; the limit is {most:,}: upload a random sample of them.",
+                            count=len(body), most=MAX_ROWS))
     values = _parse_rows(body, ix, iy, delimiter)
     _check_examples(values[:, 0], values[:, 1], model)
     return Data(values[:, 0].copy(), values[:, 1].copy(), f"{name}, N = {len(body)}")

@@ -123,7 +123,7 @@ def data_controls(model: str) -> tuple[tuple, str | None]:
                 load_data(source)
                 return source, None
             except mb.DataError as err:
-                problem = _("**{name} cannot be used.** {why}", name=plain(upload.name), why=plain_with_code(str(err)))
+                problem = _("**{name} cannot be used.** {why}", name=plain(upload.name), why=plain_with_code(tr(err.args[0])))
         st.caption(_("Until a file is usable the page shows the synthetic data below."))
     with st.expander(_("Synthetic data: N, w*, b*, noise, seed")):
         n = st.slider(_("N (examples)"), 20, mb.MAX_ROWS, 200, step=10, key="mb_n", persist_state=KEEP)

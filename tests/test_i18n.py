@@ -387,3 +387,20 @@ def test_autograd_script_comments_in_chinese_and_the_script_still_runs(clean_cac
     exec(compile("\n".join(chinese), "autograd.py", "exec"), {})
     printed = capsys.readouterr().out                     # ∇f = (2xy, x² + 3y²) = (4, 13) at (1, 2)
     assert "x.grad = 4.0" in printed and "y.grad = 13.0" in printed and "gradcheck = True" in printed
+
+
+@pytest.mark.parametrize("raw, sentence", [
+    (b"a,b,c\n1,2,3\n4,5,6\n", "找到 3 列（“a”, “b”, “c”）：请在第一行把输入列命名为 `x`、目标列命名为 `y`，或只保留两列。"),
+    (b"x,y\n1,2\n2,abc\n3,\n", "第 3 行，y 列：“abc”不是数字；请使用 1.5 或 -2e-3 这样的普通数字。 （后面还有 1 处类似的问题。）"),
+    (b"x,y\n1,2\n", "文件只有 1 个数据行；至少需要 2 个样本 (x, y)。"),
+    (b"PK\x03\x04zip", "这是 zip 或 Excel（.xlsx）文件，不是文本"),
+], ids=["three-columns", "bad-cells", "one-line", "xlsx"])
+def test_minibatch_csv_errors_render_in_chinese(clean_caches, raw, sentence):
+    """gradcore.minibatch's DataError sentences for an uploaded CSV, on the Mini-batch page in Chinese."""
+    MISSING.clear()
+    at = open_page("pages/5_Mini-batch.py", lang="zh")
+    at.radio(key="mb_data").set_value("Upload CSV").run()
+    at.file_uploader(key="mb_csv").set_value(("data.csv", raw, "text/csv")).run()
+    (error,) = [e.value for e in at.main.error]
+    assert sentence in error.replace("\\", ""), error
+    assert not at.exception and not MISSING, sorted(MISSING)
