@@ -558,14 +558,14 @@ def _placeholder(spec: OptimizerSpec, name: str, index: int | None, values: Mapp
 def _sgd_check(h: Mapping) -> str | None:
     """torch.optim.SGD: Nesterov momentum needs momentum > 0 and dampening = 0."""
     if h["nesterov"] and (h["momentum"] <= 0 or h["dampening"] != 0):
-        return "SGD: nesterov=True needs momentum > 0 and dampening = 0."
+        return msg("SGD: nesterov=True needs momentum > 0 and dampening = 0.")
     return None
 
 
 def _rprop_check(h: Mapping) -> str | None:
     """Rprop: the smallest step size cannot exceed the largest."""
     if h["step_sizes"][0] > h["step_sizes"][1]:
-        return f"Rprop: step_sizes must be (smallest, largest), got {h['step_sizes']}."
+        return msg("Rprop: step_sizes must be (smallest, largest), got {value}.", value=str(h["step_sizes"]))
     return None
 
 
@@ -644,10 +644,21 @@ def _is_number(v: Any) -> bool:
 def _check_float(spec: OptimizerSpec, label: str, v: Any, domain: Domain) -> float:
     """v as a float inside domain, or ValueError."""
     if not _is_number(v) or not math.isfinite(float(v)):
-        raise ValueError(f"{spec.name}: {label} must be a finite number, got {v!r}.")
+        raise ValueError(msg("{optimizer}: {name} must be a finite number, got {value}.", optimizer=spec.name, name=label,
+                             value=repr(v)))
     if float(v) not in domain:
-        raise ValueError(f"{spec.name}: {label} must be {domain}, got {float(v):g}.")
+        raise ValueError(_outside(spec, label, float(v), domain))
     return float(v)
+
+
+def _outside(spec: OptimizerSpec, label: str, v: float, domain: Domain) -> str:
+    """'Adam: betas[0] must be in [0, 1), got -1.' as a translatable sentence."""
+    if domain.high == math.inf:
+        return msg("{optimizer}: {name} must be {op} {low:g}, got {value:g}.", optimizer=spec.name, name=label,
+                   op=">" if domain.low_open else ">=", low=domain.low, value=v)
+    interval = f"{'(' if domain.low_open else '['}{domain.low:g}, {domain.high:g}{')' if domain.high_open else ']'}"
+    return msg("{optimizer}: {name} must be in {interval}, got {value:g}.", optimizer=spec.name, name=label,
+               interval=interval, value=v)
 
 
 def _check_value(spec: OptimizerSpec, hp: Hyper, v: Any) -> Value:

@@ -404,3 +404,18 @@ def test_minibatch_csv_errors_render_in_chinese(clean_caches, raw, sentence):
     (error,) = [e.value for e in at.main.error]
     assert sentence in error.replace("\\", ""), error
     assert not at.exception and not MISSING, sorted(MISSING)
+
+
+def test_descent_hyperparameter_errors_render_in_chinese(clean_caches):
+    """torch.optim.SGD refuses nesterov=True without momentum: the Gradient descent page says so in Chinese."""
+    from gradcore.optimizers import get_optimizer
+
+    MISSING.clear()
+    at = open_page("pages/4_Gradient_descent.py", lang="zh", opt="SGD")
+    at.checkbox(key="h_sgd_nesterov").check().run()
+    assert [e.value for e in at.error] == ["**这些超参数无法使用：** SGD：nesterov=True 需要 momentum > 0 且 dampening = 0。"]
+    with pytest.raises(ValueError) as err:
+        get_optimizer("Adam").resolve({"betas": (-1.0, 0.999)})
+    assert err.value.args[0].render(ZH) == "Adam：betas[0] 必须在 [0, 1) 内，实际为 -1。"
+    assert str(err.value) == "Adam: betas[0] must be in [0, 1), got -1."
+    assert not at.exception and not MISSING, sorted(MISSING)
