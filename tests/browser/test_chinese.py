@@ -14,7 +14,7 @@ from .helpers import assert_page_ok, discover_pages, goto, navigate, runs_finish
 pytestmark = pytest.mark.browser
 
 PAGES = discover_pages()
-TRANSLATED = {"app", "Directional_derivative", "Gradient"}   # tests/test_i18n.py lists the pages still to translate
+TRANSLATED = {p.name for p in PAGES}               # every page (tests/test_i18n.py scans their text for English)
 CJK = re.compile(r"[\u4e00-\u9fff]")
 WORD = "梯度下降"
 WAIT_S = 60.0                                       # a page of charts on a busy 2-core machine
@@ -64,6 +64,8 @@ def test_chinese_interface_on_every_page(page):
         sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
         assert "首页：f 及其梯度" in sidebar and "方向导数" in sidebar
         if app_page.name in TRANSLATED:
-            assert CJK.search(page.locator('[data-testid="stMain"] h2').first.inner_text())
+            assert CJK.search(page.locator('[data-testid="stMain"] :is(h1, h2)').first.inner_text())
             titles = page.locator(".js-plotly-plot .gtitle").evaluate_all("els => els.map(e => e.textContent)")
-            assert titles and all(CJK.search(t) for t in titles), titles
+            assert all(CJK.search(t) for t in titles), titles
+            # home draws no chart (issue 18); Autograd opens on its computation graph, which is not a plotly chart
+            assert titles or app_page.name in ("app", "Autograd"), "no chart title drawn"

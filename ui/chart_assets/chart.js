@@ -307,6 +307,9 @@ function isMap(layout, traces) {
                            || traces.some((t) => MAP_TRACES.includes(t.type)));
 }
 
+const MAP_MIN_PX = 320;                                   // the least width of a map's plot area on a phone
+const Y_TICKS_PX = 75;                                    // what y tick labels and the y title take beside a map
+
 // On a phone a 2-D map keeps the width: its colour bars go under the x axis (stacked, above a legend pinned to the
 // chart's bottom) instead of beside it, and the chart grows by their height so the equal axis scales do not shrink it.
 function phoneMap(box, layout, traces) {
@@ -317,6 +320,9 @@ function phoneMap(box, layout, traces) {
   const side = box.clientWidth - 60 - margin.r;            // the width left by the y axis's ticks and title
   layout.height = Math.max(layout.height || 450, Math.round(side + margin.t + margin.b + 40)) + bars.length * BAR_PX;
   layout.margin = margin;
+  if (box.clientWidth - Y_TICKS_PX - margin.r < MAP_MIN_PX) {       // y ticks outside would leave under MAP_MIN_PX
+    layout.yaxis = { ...(layout.yaxis || {}), ticklabelposition: "inside" };
+  }
   const plotHeight = layout.height - margin.t - margin.b - bars.length * BAR_PX;
   return traces.map((t) => {
     const i = bars.indexOf(t);
@@ -328,7 +334,6 @@ function phoneMap(box, layout, traces) {
   });
 }
 
-const MAP_MIN_PX = 320;                                   // the least width of a map's plot area on a phone
 
 // After drawing a map on a phone: long y tick labels move inside the plot when they leave it under MAP_MIN_PX, and a
 // map whose equal scales made it narrower than the room it has (its height was the limit) gets the height it needs.
