@@ -1,7 +1,7 @@
 """Benchmark: one θ step on the Directional derivative page, drawn with st.plotly_chart and with ui.chart, in one run.
 
 Two `streamlit run app.py` servers (one with GRADIENT_LAB_CHARTS=plotly_chart, the way the app drew before ui.chart),
-one headless Chromium at 1280x720, a tab on each; the θ slider steps one degree forward with one arrow key (never
+one headless Chromium at 1280x720, a tab on each; the θ slider steps a tenth of a degree forward with one arrow key (never
 back: Streamlit's message cache would answer a repeat), alternating between the tabs so both see the same load. Per
 step: seconds from the key press to the frame where every chart on the page holds its new figure (measured in the page,
 so no polling from Python adds to it) and the bytes the server sent over the websocket (CDP
@@ -92,7 +92,7 @@ def one_step(page, frames: list[int], sent: list[int]) -> float:
     page.keyboard.press("ArrowRight")
     seconds = page.evaluate("() => window.__benchDone") / 1000
     wait_idle(page, after=before)
-    assert slider_value(page, "theta") == theta + 1 and plotly_charts_drawn(page)
+    assert round(slider_value(page, "theta"), 1) == round(theta + 0.1, 1) and plotly_charts_drawn(page)   # 0.1° steps
     time.sleep(0.5)                                            # late frames (forward-msg cache, script finished) land
     sent.append(sum(frames[received:]))
     return seconds
