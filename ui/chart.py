@@ -42,6 +42,7 @@ PNG_SIZE = {"width": 1920, "height": 1080}                     # the toolbar's "
 # bench/bench_chart.py sets this to time the same page drawn with st.plotly_chart, the way it was before this element
 USE_PLOTLY_CHART = os.environ.get("GRADIENT_LAB_CHARTS") == "plotly_chart"
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"    # Streamlit's app static route (server.enableStaticServing)
+STATIC_NAME = f"plotly-{plotly.__version__}.min.js"             # a new plotly is a new file and a new URL
 STATIC_DATE = 946_684_800       # 2000-01-01: the copy's Last-Modified, old enough that browsers keep it (see _static_copy)
 FIGURES_BYTES = 96 * MB         # split figures of every session (a 150² basin map is about 0.5 MB of JSON)
 _FIGURES = named_cache("ui.chart: split figures", FIGURES_BYTES)
@@ -68,8 +69,8 @@ def _static_copy() -> Path | None:
 
     The component route answers with neither a validator nor a lifetime, so a browser fetched 4.6 MB (1.5 MB gzipped)
     on every page load. The static route sends Last-Modified: dated STATIC_DATE, with the plotly version in the URL
-    (plotly_js_url), the browser keeps its copy without asking again until plotly is upgraded."""
-    source, target = PLOTLY_DIR / "plotly.min.js", STATIC_DIR / "plotly.min.js"
+    (STATIC_NAME), the browser keeps its copy without asking again until plotly is upgraded."""
+    source, target = PLOTLY_DIR / "plotly.min.js", STATIC_DIR / STATIC_NAME
     try:
         if target.exists() and (target.stat().st_size, int(target.stat().st_mtime)) == (source.stat().st_size, STATIC_DATE):
             return target
@@ -88,7 +89,7 @@ def _static_copy() -> Path | None:
 def plotly_js_url() -> str:
     """Where the browser loads plotly.js from: the app's static route when the copy exists, else the component route."""
     if _STATIC_PLOTLY is not None:
-        return f"app/static/plotly.min.js?v={plotly.__version__}"
+        return f"app/static/{STATIC_NAME}"
     return _served("plotly_js", PLOTLY_DIR) + "plotly.min.js"
 
 
