@@ -7,6 +7,7 @@ for the run its own action caused. Selectors are Streamlit's frontend test ids (
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import time
@@ -530,3 +531,16 @@ def chart_trace(page: Page, key: str, name: str) -> dict | None:
 def chart_pixel(page: Page, key: str, x: float, y: float) -> tuple[float, float]:
     """Where the data point (x, y) of the chart with this key is on the page, in CSS pixels (for a mouse click)."""
     return tuple(page.evaluate(_POINT_TO_PIXEL_JS, [key, x, y]))
+
+
+def websocket_payloads(page: Page) -> list[bytes]:
+    """A list that grows by the payload of every websocket frame the page receives (CDP; binary frames are base64).
+
+    A full run re-sends every element of the page and a region's run (st.fragment) only its own, so the frames after
+    a change show which ran."""
+    payloads: list[bytes] = []
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.on("Network.webSocketFrameReceived", lambda e: payloads.append(
+        base64.b64decode(e["response"]["payloadData"]) if e["response"]["opcode"] == 2 else e["response"]["payloadData"].encode()))
+    return payloads

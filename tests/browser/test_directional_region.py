@@ -6,27 +6,17 @@ header included; a region's rerun sends only the region's elements. A P move (a 
 
 from __future__ import annotations
 
-import base64
 import time
 
 import pytest
 
-from .helpers import assert_page_ok, goto, read_metric, set_slider, wait_charts_drawn, wait_idle, wait_until
+from .helpers import assert_page_ok, goto, read_metric, set_slider, wait_charts_drawn, wait_idle, wait_until, websocket_payloads
 from .test_page_directional import PAGE, d_u_f
 
 pytestmark = pytest.mark.browser
 
 HEADER = b"how steep is the way I look?"       # st.header of the page, outside the region
 
-
-def websocket_payloads(page) -> list[bytes]:
-    """A list that grows by the payload of every websocket frame the page receives (CDP; binary frames are base64)."""
-    payloads: list[bytes] = []
-    cdp = page.context.new_cdp_session(page)
-    cdp.send("Network.enable")
-    cdp.on("Network.webSocketFrameReceived", lambda e: payloads.append(
-        base64.b64decode(e["response"]["payloadData"]) if e["response"]["opcode"] == 2 else e["response"]["payloadData"].encode()))
-    return payloads
 
 
 def sidebar_link(page) -> str:

@@ -11,8 +11,6 @@ Expected numbers: Adam, γ = 0.001, from (−4, 0) on Himmelblau: ∇f(−4, 0) 
 
 from __future__ import annotations
 
-import base64
-
 import pytest
 
 from .helpers import (
@@ -25,22 +23,13 @@ from .helpers import (
     runs_finished,
     set_slider,
     wait_until,
+    websocket_payloads,
 )
 from .test_charts import level_lines, plot
 from .test_page_descent import PAGE
 
 pytestmark = pytest.mark.browser
 
-
-def websocket_payloads(page) -> list[bytes]:
-    """A list that grows by every websocket frame the page receives, as bytes (CDP; binary frames are base64)."""
-    frames: list[bytes] = []
-    cdp = page.context.new_cdp_session(page)
-    cdp.send("Network.enable")
-    cdp.on("Network.webSocketFrameReceived", lambda e: frames.append(
-        base64.b64decode(e["response"]["payloadData"]) if e["response"]["opcode"] == 2
-        else e["response"]["payloadData"].encode()))
-    return frames
 
 
 def test_the_scrubber_reruns_only_its_region_and_the_url_follows(page):

@@ -6,24 +6,12 @@ region's new output and none of the text outside it (the page's caption). And th
 
 from __future__ import annotations
 
-import base64
-
 import pytest
 
-from .helpers import assert_page_ok, goto, runs_finished, wait_idle, wait_until
+from .helpers import assert_page_ok, goto, runs_finished, wait_idle, wait_until, websocket_payloads
 
 pytestmark = pytest.mark.browser
 
-
-def received_text(page) -> list[bytes]:
-    """A list that grows by the payload of every websocket frame the page receives (CDP; binary frames are base64)."""
-    frames: list[bytes] = []
-    cdp = page.context.new_cdp_session(page)
-    cdp.send("Network.enable")
-    cdp.on("Network.webSocketFrameReceived", lambda e: frames.append(
-        base64.b64decode(e["response"]["payloadData"]) if e["response"]["opcode"] == 2
-        else e["response"]["payloadData"].encode()))
-    return frames
 
 
 def sent_after(frames: list[bytes], action) -> bytes:
@@ -35,7 +23,7 @@ def sent_after(frames: list[bytes], action) -> bytes:
 
 def test_counterexample_toggle_reruns_only_its_region(page):
     goto(page, "Gradient")
-    frames = received_text(page)
+    frames = websocket_payloads(page)
     before = runs_finished(page)
     sent = sent_after(frames, lambda: (page.locator(".st-key-gr_cx label").click(), wait_idle(page, after=before)))
     wait_until(page, lambda: page.locator('[data-testid="stMain"]').inner_text(),
@@ -49,7 +37,7 @@ def test_counterexample_toggle_reruns_only_its_region(page):
 
 def test_backward_step_slider_reruns_only_its_region(page):
     goto(page, "Autograd")
-    frames = received_text(page)
+    frames = websocket_payloads(page)
     thumb = page.locator('.st-key-ag_step [data-testid="stSlider"] input[type="range"]')
     before = runs_finished(page)
     sent = sent_after(frames, lambda: (thumb.press("Home"), wait_idle(page, after=before)))

@@ -8,28 +8,17 @@ the sidebar's "Link to this view" follow the control.
 
 from __future__ import annotations
 
-import base64
 import time
 
 import pytest
 
-from .helpers import FIRST_LOAD_TIMEOUT_S, assert_page_ok, goto, read_metric, set_slider, wait_charts_drawn, wait_until
+from .helpers import FIRST_LOAD_TIMEOUT_S, assert_page_ok, goto, read_metric, set_slider, wait_charts_drawn, wait_until, websocket_payloads
 
 pytestmark = pytest.mark.browser
 
 SADDLE_LRS = (0.02, 0.05, 0.1, 0.2, 0.3)                # the sd_lr select slider
 TARGETS = (0.1, 0.05, 0.02, 0.01, 0.005, 0.001)         # the mb_tgt select slider
 
-
-def received(page) -> list[bytes]:
-    """A list that grows by the payload of every websocket frame the page receives (CDP; binary frames are base64)."""
-    frames: list[bytes] = []
-    cdp = page.context.new_cdp_session(page)
-    cdp.send("Network.enable")
-    cdp.on("Network.webSocketFrameReceived", lambda e: frames.append(
-        base64.b64decode(e["response"]["payloadData"]) if e["response"]["opcode"] == 2
-        else e["response"]["payloadData"].encode()))
-    return frames
 
 
 def sent_again(frames: list[bytes], text: str) -> bool:
@@ -49,7 +38,7 @@ def test_the_saddle_demo_reruns_alone_and_the_url_follows(page):
     header = "Landscape: where does gradient descent end?"
     assert page.get_by_text(header).count() == 1
     assert read_metric(page, "steps to escape") == "76"
-    frames = received(page)
+    frames = websocket_payloads(page)
     set_slider(page, "sd_lr", SADDLE_LRS.index(0.2))
     time.sleep(0.5)                                                  # frames that arrive after the run finished
     assert read_metric(page, "steps to escape") == read_metric(page, "predicted") == "42"    # ⌈ln 1e6 / ln 1.4⌉
@@ -64,7 +53,7 @@ def test_the_saddle_demo_reruns_alone_and_the_url_follows(page):
 def test_a_lever_tab_reruns_its_region_and_computes_only_itself(page):
     goto(page, "Landscape", timeout=FIRST_LOAD_TIMEOUT_S)
     assert page.locator(".st-key-ls_fig_sweep").count() == 0         # the closed learning-rate tab was not computed
-    frames = received(page)
+    frames = websocket_payloads(page)
     page.get_by_role("tab", name="② Learning rate").click()
     wait_until(page, lambda: page.locator(".st-key-ls_fig_sweep").count(), lambda n: n == 1, "the sweep's chart")
     assert read_metric(page, "stability limit 2/λ_max") == "0.0243"
@@ -80,7 +69,7 @@ def test_the_minibatch_target_reruns_its_region_and_the_url_follows(page):
     header = "Mini-batch gradient descent"
     wait_until(page, lambda: page.locator('[data-testid="stMetric"]').count(), lambda n: n >= 3, "the cost metrics")
     before = read_metric(page, "Mini-batch")
-    frames = received(page)
+    frames = websocket_payloads(page)
     set_slider(page, "mb_tgt", TARGETS.index(0.1))
     time.sleep(0.5)
     wait_until(page, lambda: read_metric(page, "Mini-batch"), lambda v: v != before, "the examples to the target to change")
